@@ -1,0 +1,37 @@
+"""caseflow: handling of 人大代表建议 and 政协提案 for a district government."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from caseflow.config import PROJECT_ROOT, from_environment
+
+
+def create_app(config_override: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=None,
+    )
+    app.config.update(from_environment())
+    app.config.update(config_override or {})
+
+    from caseflow import cli, models  # noqa: F401  (models: register the tables)
+    from caseflow.extensions import babel, csrf, db, login_manager, migrate
+    from caseflow.web import register_web
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    login_manager.init_app(app)
+    register_web(app)
+    cli.register(app)
+    return app
+
+
+def _locale() -> str:
+    from flask import session
+
+    return session.get("lang", "zh_CN")

@@ -1,0 +1,91 @@
+"""``flask`` commands: create-user, seed-demo, holidays."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from caseflow.errors import ValidationError
+from caseflow.extensions import db
+from caseflow.models import Proposer, Unit
+from caseflow.models.user import ROLES
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(holidays_group)
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--unit", "unit_name", help="承办单位名称 (handler / unit_leader)")
+@click.option("--proposer", "proposer_name", help="代表/委员姓名 (proposer)")
+@click.option("--email")
+@click.password_option()
+def create_user_command(username, name, role, unit_name, proposer_name, email, password):
+    """Create a user account."""
+    from caseflow.services.users import create_user
+
+    unit = db.session.scalar(select(Unit).where(Unit.name == unit_name)) if unit_name else None
+    if unit_name and unit is None:
+        raise click.BadParameter(f"找不到承办单位“{unit_name}”。", param_hint="--unit")
+    proposer = (
+        db.session.scalar(select(Proposer).where(Proposer.name == proposer_name))
+        if proposer_name
+        else None
+    )
+    if proposer_name and proposer is None:
+        raise click.BadParameter(f"找不到代表/委员“{proposer_name}”。", param_hint="--proposer")
+    try:
+        user = create_user(username=username, name=name, role=role, password=password,
+                           unit=unit, proposer=proposer, email=email)
+    except ValidationError as e:
+        raise click.ClickException(e.message) from e
+    click.echo(f"已创建用户 {user.username}（{user.role_label}）。")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the demo district (idempotent) and print the demo logins."""
+    from caseflow.demo.seed import DEMO_PASSWORD, seed_demo
+
+    result = seed_demo()
+    click.echo(f"演示数据：{result.cases} 件（新建 {result.created}）。")
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+    for username, label in result.logins:
+        click.echo(f"  {username:<18} {label}")
+
+
+@click.group("holidays")
+def holidays_group():
+    """The working-day calendar (Holiday table)."""
+
+
+@holidays_group.command("import")
+@click.option("--year", "years", type=int, multiple=True, help="默认导入全部可用年份")
+def holidays_import(years):
+    """Import holidays and 调休 workdays from the chinesecalendar package."""
+    from caseflow.deadlines import CalendarDataMissing, supported_chinesecalendar_years
+    from caseflow.services.holidays import import_chinesecalendar
+
+    try:
+        count = import_chinesecalendar(years or supported_chinesecalendar_years())
+    except CalendarDataMissing as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"已导入 {count} 条节假日/调休记录。")
+
+
+@holidays_group.command("list")
+@click.option("--year", type=int, required=True)
+def holidays_list(year):
+    """List the calendar entries of one year."""
+    from caseflow.services.holidays import entries_of_year
+
+    rows = entries_of_year(year)
+    if not rows:
+        click.echo(f"{year}年没有节假日数据：按周一至周五计算工作日。")
+    for h in rows:
+        click.echo(f"{h.day.isoformat()}  {'上班' if h.is_workday else '休息'}  {h.name}")

@@ -1,0 +1,25 @@
+"""All models, importable from one place (``from caseflow.models import Case``)."""
+from caseflow.models.assignment import Assignment
+from caseflow.models.attachment import Attachment
+from caseflow.models.base import Base
+from caseflow.models.case import Case, CaseCosigner
+from caseflow.models.contact import Contact
+from caseflow.models.disclosure import Disclosure
+from caseflow.models.event import Event
+from caseflow.models.feedback import Feedback, FollowUp
+from caseflow.models.holiday import Holiday
+from caseflow.models.proposer import AccessLink, Proposer
+from caseflow.models.reminder import Notification, Reminder
+from caseflow.models.reply import CoOpinion, Reply
+from caseflow.models.report import ReportDraft, ReportJob
+from caseflow.models.session import Session
+from caseflow.models.unit import Unit
+from caseflow.models.user import LoginAttempt, User
+from caseflow.models.vocabulary import Category, ResultClass
+
+__all__ = [
+    "AccessLink", "Assignment", "Attachment", "Base", "Case", "CaseCosigner", "Category",
+    "CoOpinion", "Contact", "Disclosure", "Event", "Feedback", "FollowUp", "Holiday",
+    "LoginAttempt", "Notification", "Proposer", "Reminder", "Reply", "ReportDraft",
+    "ReportJob", "ResultClass", "Session", "Unit", "User",
+]

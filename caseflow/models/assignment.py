@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow import clock
+from caseflow.models.base import Base, one_of
+from caseflow.models.case import Case
+from caseflow.models.unit import Unit
+from caseflow.workflow import spec
+
+ASSIGNMENT_ROLES = ("lead", "co", "split")
+ASSIGNMENT_ROLE_LABELS = {"lead": "主办", "co": "会办", "split": "分办"}
+# states in which the unit owes nothing more
+CLOSED_ASSIGNMENT_STATES = ("returned", "opinion_sent", "answered")
+
+
+class Assignment(Base):
+    """One unit's part in a case (主办 / 会办 / 分办) with its own state and due date."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        one_of("role", ASSIGNMENT_ROLES),
+        one_of("state", spec.states("assignment")),
+        UniqueConstraint("case_id", "unit_id"),
+        CheckConstraint("due_date >= original_due_date", name="due_not_before_original"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=clock.now)
+    original_due_date: Mapped[date]
+    due_date: Mapped[date] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    # a pending 退回 or 延期 request: what was asked and why
+    requested_due_date: Mapped[date | None]
+    request_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def role_label(self) -> str:
+        return ASSIGNMENT_ROLE_LABELS[self.role]
+
+    @property
+    def state_label(self) -> str:
+        return spec.state_label(self.case.body, "assignment", self.state)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in CLOSED_ASSIGNMENT_STATES
+
+    def days_left(self, today: date | None = None) -> int:
+        return (self.due_date - (today or clock.today())).days
+
+    def light(self, today: date | None = None, yellow_days: int = 15) -> str:
+        """Traffic light of an open assignment: red overdue, yellow near, green otherwise."""
+        days = self.days_left(today)
+        return "red" if days < 0 else "yellow" if days <= yellow_days else "green"

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow import clock
+from caseflow.models.base import Base, one_of
+from caseflow.models.proposer import Proposer
+from caseflow.models.unit import Unit
+
+ROLES = ("admin", "dispatcher", "handler", "unit_leader", "supervisor", "proposer")
+ROLE_LABELS = {
+    "admin": "系统管理员",
+    "dispatcher": "督查科",
+    "handler": "承办单位经办人",
+    "unit_leader": "承办单位负责人",
+    "supervisor": "领导/联络员",
+    "proposer": "代表/委员",
+}
+UNIT_ROLES = ("handler", "unit_leader")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", ROLES),
+        CheckConstraint(
+            "role NOT IN ('handler', 'unit_leader') OR unit_id IS NOT NULL",
+            name="unit_role_has_unit",
+        ),
+        CheckConstraint(
+            "role <> 'proposer' OR proposer_id IS NOT NULL", name="proposer_role_has_proposer"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("proposers.id"), index=True)
+    email: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped[Unit | None] = relationship()
+    proposer: Mapped[Proposer | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+class LoginAttempt(Base):
+    """Login attempts, kept in the database so the rate limit holds across workers."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=clock.now, index=True)

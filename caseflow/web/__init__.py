@@ -1,0 +1,69 @@
+"""Blueprints and the app-wide web wiring (login, errors, security headers)."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from caseflow.errors import ServiceError
+from caseflow.extensions import db, login_manager
+from caseflow.models import User
+from caseflow.workflow import spec
+
+ERROR_TITLES = {
+    400: "请求有误",
+    403: "没有权限",
+    404: "页面不存在",
+    409: "内容已被他人修改",
+    413: "上传文件过大",
+    500: "系统错误",
+}
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def register_web(app: Flask) -> None:
+    from caseflow.web import auth, cases
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cases.bp)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    def render_error(status: int, message: str | None = None):
+        return (
+            render_template("errors/error.html", status=status,
+                            title=ERROR_TITLES.get(status, "出错了"), message=message),
+            status,
+        )
+
+    for status in ERROR_TITLES:
+        app.register_error_handler(status, lambda e, s=status: render_error(s))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(400, "表单已过期或来源无效，请刷新页面后重新提交。")
+
+    @app.errorhandler(ServiceError)
+    def service_error(e: ServiceError):
+        db.session.rollback()
+        return render_error(e.status, e.message)
+
+    app.add_template_filter(spec.transition_label, "transition_label")
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

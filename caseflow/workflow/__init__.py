@@ -1,0 +1,1 @@
+"""Workflow engine: the YAML files under ``workflows/`` turned into state machines."""
