@@ -57,6 +57,11 @@ class Assignment(Base):
         return spec.state_label(self.case.body, "assignment", self.state)
 
     @property
+    def assigned_on(self) -> date:
+        """The 交办 date in Shanghai, from which deadlines count."""
+        return self.assigned_at.astimezone(clock.LOCAL_TZ).date()
+
+    @property
     def is_open(self) -> bool:
         return self.state not in CLOSED_ASSIGNMENT_STATES
 

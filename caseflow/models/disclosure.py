@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
 from caseflow.models.base import Base, one_of
+from caseflow.models.case import Case
 from caseflow.workflow import spec
 
 DISCLOSURE_SCOPES = ("full", "summary")
@@ -40,5 +41,7 @@ class Disclosure(Base):
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     version: Mapped[int] = mapped_column(default=1)
+
+    case: Mapped[Case] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

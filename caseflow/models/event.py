@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
 from caseflow.models.base import Base
+from caseflow.models.case import Case
 from caseflow.models.user import User
 
 
@@ -30,4 +31,5 @@ class Event(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    case: Mapped[Case] = relationship()
     actor: Mapped[User | None] = relationship()

@@ -45,6 +45,7 @@ class Reply(Base):
     replied_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(default=1)
 
+    assignment: Mapped["Assignment"] = relationship()  # noqa: F821
     signer: Mapped[User | None] = relationship(foreign_keys=[signer_id])
     result_class: Mapped[ResultClass | None] = relationship()
 

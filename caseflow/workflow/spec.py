@@ -1,4 +1,4 @@
-"""Reading the workflow YAML files.
+"""Reading the workflow YAML files (with line numbers, for error messages).
 
 The files are the single source of the state vocabularies: the engine builds
 its machines from them and the models build their CHECK constraints from them.
@@ -16,13 +16,33 @@ BODIES = ("npc_suggestion", "cppcc_proposal")
 MACHINES = ("case", "assignment", "disclosure")
 
 
+class LineDict(dict):
+    """A mapping that remembers the YAML line (1-based) it started on."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    def construct_mapping(self, node, deep=False):
+        mapping = LineDict(super().construct_mapping(node, deep=deep))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+def parse(path: Path) -> LineDict:
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=_LineLoader)  # noqa: S506 (SafeLoader subclass)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a YAML mapping")
+    return data
+
+
 @cache
 def load(body: str) -> dict[str, Any]:
     """The parsed workflow of one body (``npc_suggestion`` or ``cppcc_proposal``)."""
     if body not in BODIES:
         raise KeyError(f"unknown body {body!r}")
-    with open(WORKFLOW_DIR / f"{body}.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return parse(WORKFLOW_DIR / f"{body}.yaml")
 
 
 def states(machine: str) -> tuple[str, ...]:
@@ -40,10 +60,11 @@ def state_label(body: str, machine: str, state: str) -> str:
 def transition_label(name: str) -> str:
     """The Chinese label of a transition or recorded action, looked up in any workflow."""
     for body in BODIES:
+        spec = load(body)
         for machine in MACHINES:
-            for t in load(body)[machine].get("transitions", ()):
+            for t in spec[machine].get("transitions", ()):
                 if t["name"] == name:
                     return t.get("label", name)
-        if name in load(body).get("actions", {}):
-            return load(body)["actions"][name]
+        if name in spec.get("actions", {}):
+            return spec["actions"][name]
     return name

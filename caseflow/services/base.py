@@ -1,0 +1,61 @@
+"""What every service shares: loading rows at the version the user saw, one commit."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseflow.errors import Conflict, NotFound, ValidationError
+from caseflow.extensions import db
+
+T = TypeVar("T")
+
+# fragments of the database's error text (PostgreSQL names the constraint, SQLite
+# the columns) → the message a user understands, and the field it belongs to
+CONSTRAINT_MESSAGES = [
+    (("uq_cases_body_session_id_number", "cases.body, cases.session_id, cases.number"),
+     "本届次已有相同编号的案件。", "number"),
+    (("uq_users_username", "users.username"), "用户名已存在。", "username"),
+    (("uq_assignments_case_id_unit_id", "assignments.case_id, assignments.unit_id"),
+     "该单位已是本件的承办单位。", "units"),
+    (("ck_users_unit_role_has_unit",), "经办人和单位负责人必须属于一个承办单位。", "unit"),
+    (("lead_proposer_id",), "请指定领衔代表/提案者。", "lead_proposer"),
+]
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit once at the end; on any error roll back everything and explain it."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+    except IntegrityError as e:
+        db.session.rollback()
+        raise integrity_message(e) from e
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def integrity_message(e: IntegrityError) -> ValidationError:
+    text = str(e.orig)
+    for fragments, message, field in CONSTRAINT_MESSAGES:
+        if any(f in text for f in fragments):
+            return ValidationError(message, field)
+    return ValidationError("数据不符合约束，未保存。")
+
+
+def get(model: type[T], row_id: int, version: int | None = None) -> T:
+    """The row, or NotFound; Conflict when ``version`` is given and is not the current one."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound("记录不存在。")
+    if version is not None and row.version != version:
+        raise Conflict()
+    return row

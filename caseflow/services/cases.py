@@ -1,0 +1,202 @@
+"""Registering, assigning and closing cases (the dispatcher's state changes)."""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from caseflow import clock
+from caseflow.errors import PermissionDenied, ValidationError
+from caseflow.extensions import db
+from caseflow.models import Assignment, Case, CaseCosigner, Category, Proposer, Session, Unit, User
+from caseflow.models.assignment import ASSIGNMENT_ROLES
+from caseflow.models.case import CONSENTS
+from caseflow.services import reminders
+from caseflow.services.base import get, transaction
+from caseflow.services.due import due_date
+from caseflow.workflow import engine
+
+DISPATCHERS = ("dispatcher",)
+
+
+def _require(actor: User, roles=DISPATCHERS, what: str = "此操作") -> None:
+    if actor is None or actor.role not in roles:
+        raise PermissionDenied(f"无权执行{what}。")
+
+
+@dataclass
+class CaseInput:
+    body: str
+    session_id: int
+    number: int
+    title: str
+    lead_proposer_id: int | None
+    text: str = ""
+    category_id: int | None = None
+    cosigner_ids: tuple[int, ...] = ()
+    consent: str = "full"
+    no_written_reply: bool = False
+    key_case: bool = False
+
+
+def register_case(actor: User, data: CaseInput, *, commit: bool = True) -> Case:
+    """登记: validate every field with a message next to it, then store the case."""
+    _require(actor, what="登记")
+    session = db.session.get(Session, data.session_id)
+    if session is None or session.body != data.body:
+        raise ValidationError("请选择该类别的届次。", "session_id")
+    if not data.number or data.number <= 0:
+        raise ValidationError("编号必须是正整数。", "number")
+    if not data.title.strip():
+        raise ValidationError("请填写标题。", "title")
+    if data.consent not in CONSENTS:
+        raise ValidationError("请选择公开意愿。", "consent")
+    lead = db.session.get(Proposer, data.lead_proposer_id) if data.lead_proposer_id else None
+    if lead is None:
+        raise ValidationError("请指定领衔代表/提案者。", "lead_proposer_id")
+    if data.category_id is not None:
+        category = db.session.get(Category, data.category_id)
+        if category is None or category.body != data.body:
+            raise ValidationError("请选择该类别的分类。", "category_id")
+    if len(set(data.cosigner_ids)) != len(data.cosigner_ids) or lead.id in data.cosigner_ids:
+        raise ValidationError("联名人不能重复，也不能与领衔人相同。", "cosigner_ids")
+    if db.session.scalar(select(Case.id).where(
+        Case.body == data.body, Case.session_id == session.id, Case.number == data.number
+    )):
+        raise ValidationError(f"{session.name}已有第{data.number}号。", "number")
+    with transaction() if commit else nullcontext():
+        case = Case(
+            body=data.body, session_id=session.id, number=data.number, title=data.title.strip(),
+            text=data.text.strip(), category_id=data.category_id, lead_proposer_id=lead.id,
+            consent=data.consent, no_written_reply=data.no_written_reply, key_case=data.key_case,
+            state=engine.workflow(data.body).initial("case"),
+            cosigners=[CaseCosigner(position=i, proposer_id=p) for i, p in enumerate(data.cosigner_ids, 1)],
+        )
+        db.session.add(case)
+        db.session.flush()
+        engine.record(actor, "register", case=case, payload={"number": case.number})
+    return case
+
+
+@dataclass
+class UnitAssignment:
+    unit_id: int
+    role: str  # lead / co / split
+    due_date: date | None = None  # override of the computed due date …
+    due_reason: str = ""  # … which then needs a reason
+
+
+def assign(actor: User, case_id: int, version: int, units: list[UnitAssignment],
+           assigned_on: date | None = None, comment: str = "") -> Case:
+    """交办: give the case to its units with computed (or overridden) due dates."""
+    with transaction():
+        case = get(Case, case_id, version)
+        _require(actor, what="交办")
+        _check_units(case, units)
+        start = assigned_on or clock.today()
+        if start > clock.today():
+            raise ValidationError("交办日期不能晚于今天。", "assigned_on")
+        assigned_at = clock.now() if assigned_on is None else datetime.combine(
+            start, time(9), clock.LOCAL_TZ)
+        created = []
+        for u in units:
+            computed = due_date(case.body, "co_opinion" if u.role == "co" else "reply", start)
+            if u.due_date and u.due_date != computed and not u.due_reason.strip():
+                raise ValidationError("修改办理期限须说明理由。", "units")
+            a = Assignment(case=case, unit_id=u.unit_id, role=u.role,
+                           state=engine.workflow(case.body).initial("assignment"),
+                           assigned_at=assigned_at, original_due_date=u.due_date or computed,
+                           due_date=u.due_date or computed)
+            db.session.add(a)
+            created.append((a, computed, u))
+        db.session.flush()
+        payload = {"units": [
+            {"unit_id": a.unit_id, "role": a.role, "due_date": a.due_date.isoformat(),
+             **({"computed_due": computed.isoformat(), "due_reason": u.due_reason} if a.due_date != computed else {})}
+            for a, computed, u in created
+        ]}
+        if case.state == "registered":
+            engine.fire(actor, "assign", case=case, comment=comment, payload=payload)
+        else:
+            engine.record(actor, "register", case=case, comment=comment or "追加交办", payload=payload)
+        for a, _, _ in created:
+            reminders.sync_assignment(a)
+    return case
+
+
+def _check_units(case: Case, units: list[UnitAssignment]) -> None:
+    if case.state not in ("registered", "assigned", "in_progress"):
+        raise ValidationError(f"当前状态为“{case.state_label}”，不能交办。")
+    if not units:
+        raise ValidationError("请至少选择一个承办单位。", "units")
+    ids = [u.unit_id for u in units]
+    if len(set(ids)) != len(ids):
+        raise ValidationError("同一单位不能既是主办又是会办，也不能重复选择。", "units")
+    if any(u.role not in ASSIGNMENT_ROLES for u in units):
+        raise ValidationError("承办角色只能是主办、会办或分办。", "units")
+    existing = {a.unit_id for a in case.assignments}
+    if clash := existing & set(ids):
+        names = db.session.scalars(select(Unit.name).where(Unit.id.in_(clash))).all()
+        raise ValidationError(f"{'、'.join(names)}已是本件的承办单位。", "units")
+    found = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(ids), Unit.active.is_(True))))
+    if missing := set(ids) - found:
+        raise ValidationError(f"承办单位不存在或已停用（编号 {sorted(missing)}）。", "units")
+    active_leads = [a for a in case.lead_assignments if a.state != "returned"]
+    if not active_leads and not any(u.role in ("lead", "split") for u in units):
+        raise ValidationError("请指定主办（或分办）单位。", "units")
+    splits = sum(u.role == "split" for u in units) + sum(a.role == "split" for a in active_leads)
+    if splits == 1:
+        raise ValidationError("分办需要至少两个分办单位；只有一个时请选“主办”。", "units")
+
+
+def mark_key_case(actor: User, case_id: int, version: int, key_case: bool, comment: str = "") -> Case:
+    """重点督办 on or off."""
+    with transaction():
+        case = get(Case, case_id, version)
+        _require(actor, what="重点督办")
+        case.key_case = key_case
+        engine.record(actor, "key_case", case=case, comment=comment, payload={"key_case": key_case})
+    return case
+
+
+def withdraw(actor: User, case_id: int, version: int, reason: str) -> Case:
+    """撤案."""
+    with transaction():
+        case = get(Case, case_id, version)
+        engine.fire(actor, "withdraw", case=case, comment=reason)
+    return case
+
+
+def merge(actor: User, case_id: int, version: int, into_case_id: int, reason: str) -> Case:
+    """并案: the case joins ``into_case_id`` (same body and session) and stops here."""
+    with transaction():
+        case = get(Case, case_id, version)
+        target = db.session.get(Case, into_case_id)
+        if target is None or target.id == case.id or target.session_id != case.session_id:
+            raise ValidationError("请选择同一届次中的另一件作为并入对象。", "into_case_id")
+        if target.state in ("withdrawn", "merged"):
+            raise ValidationError("不能并入已撤案或已并案的件。", "into_case_id")
+        engine.fire(actor, "merge", case=case, comment=reason, payload={"into_case_id": target.id})
+        case.merged_into_id = target.id
+    return case
+
+
+def close(actor: User, case_id: int, version: int, comment: str = "") -> Case:
+    """办结."""
+    with transaction():
+        case = get(Case, case_id, version)
+        engine.fire(actor, "close", case=case, comment=comment)
+    return case
+
+
+def override_co_opinions(actor: User, case_id: int, version: int, reason: str) -> Case:
+    """Let the lead unit reply before every co-unit has sent its opinion (reason recorded)."""
+    with transaction():
+        case = get(Case, case_id, version)
+        _require(actor, what="同意先行答复")
+        if not reason.strip():
+            raise ValidationError("请说明同意先行答复的理由。", "comment")
+        engine.record(actor, "co_opinion_override", case=case, comment=reason)
+    return case

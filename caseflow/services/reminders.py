@@ -1,0 +1,64 @@
+"""Reminder rows implied by the current state (DESIGN §4); the scheduler sends them.
+
+A reminder is keyed by (target, kind, send_on), so recomputing after every state
+change never doubles one; pending reminders whose reason is gone are cancelled.
+Only reminders from today on are stored: the first overdue one is the next
+7-day step after today, and the scheduler stores the following step once it sent one.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from caseflow import clock
+from caseflow.extensions import db
+from caseflow.models import Assignment, Case, Reminder
+from caseflow.workflow import spec
+
+PURPOSE_BY_ROLE = {"lead": "reply", "split": "reply", "co": "co_opinion"}
+
+
+def planned(body: str, purpose: str, deadline: date, today: date) -> list[tuple[str, date]]:
+    """(kind, send_on) pairs for a deadline, from today on."""
+    rules = spec.load(body)["reminders"]
+    plan = [(f"{purpose}_before_{n}", deadline - timedelta(days=n)) for n in rules["before_days"]]
+    plan.append((f"{purpose}_due", deadline))
+    step = rules["overdue_every_days"]
+    overdue = deadline + timedelta(days=step)
+    if overdue < today:
+        overdue += timedelta(days=step * -(-(today - overdue).days // step))
+    plan.append((f"{purpose}_overdue", overdue))
+    return [(kind, day) for kind, day in plan if day >= today]
+
+
+def sync(case: Case, target: str, wanted: list[tuple[str, date, date]], assignment: Assignment | None = None) -> None:
+    """Make the pending reminders of ``target`` exactly ``wanted`` (kind, send_on, deadline)."""
+    existing = db.session.scalars(
+        select(Reminder).where(Reminder.target == target, Reminder.state == "pending")
+    ).all()
+    keep = {(k, d) for k, d, _ in wanted}
+    for r in existing:
+        if (r.kind, r.send_on) not in keep:
+            r.state = "cancelled"
+    have = {(r.kind, r.send_on) for r in existing}
+    for kind, send_on, deadline in wanted:
+        if (kind, send_on) not in have:
+            db.session.add(Reminder(case_id=case.id, assignment_id=assignment.id if assignment else None,
+                                    target=target, kind=kind, send_on=send_on, deadline=deadline))
+
+
+def sync_assignment(a: Assignment) -> None:
+    today = clock.today()
+    wanted = []
+    if a.is_open and a.case.state not in ("withdrawn", "merged"):
+        purpose = PURPOSE_BY_ROLE[a.role]
+        wanted = [(k, d, a.due_date) for k, d in planned(a.case.body, purpose, a.due_date, today)]
+    db.session.flush()
+    sync(a.case, f"assignment:{a.id}", wanted, a)
+
+
+def sync_case(case: Case, purpose: str, deadline: date | None) -> None:
+    """Case-level reminders (``feedback`` window, ``disclosure`` due); None cancels them."""
+    wanted = [(k, d, deadline) for k, d in planned(case.body, purpose, deadline, clock.today())] if deadline else []
+    sync(case, f"case:{case.id}:{purpose}", wanted)
