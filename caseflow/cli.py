@@ -65,14 +65,24 @@ def holidays_group():
 
 
 @holidays_group.command("import")
-@click.option("--year", "years", type=int, multiple=True, help="默认导入全部可用年份")
-def holidays_import(years):
-    """Import holidays and 调休 workdays from the chinesecalendar package."""
-    from caseflow.deadlines import CalendarDataMissing, supported_chinesecalendar_years
-    from caseflow.services.holidays import import_chinesecalendar
+@click.option("--year", "years", type=int, multiple=True, help="默认：全部可用年份")
+@click.option("--replace", is_flag=True, help="覆盖已有年份（管理员的修改会丢失）")
+def holidays_import(years, replace):
+    """Import holidays and 调休 workdays from the chinesecalendar package.
 
+    Years that already have entries are kept (an admin may have edited them) unless --replace.
+    """
+    from caseflow.deadlines import CalendarDataMissing, supported_chinesecalendar_years
+    from caseflow.services.holidays import import_chinesecalendar, years_with_entries
+
+    years = list(years or supported_chinesecalendar_years())
+    if not replace:
+        kept = years_with_entries(years)
+        years = [y for y in years if y not in kept]
+        if kept:
+            click.echo(f"已有数据、未覆盖的年份：{'、'.join(map(str, sorted(kept)))}")
     try:
-        count = import_chinesecalendar(years or supported_chinesecalendar_years())
+        count = import_chinesecalendar(years)
     except CalendarDataMissing as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"已导入 {count} 条节假日/调休记录。")

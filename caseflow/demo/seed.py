@@ -17,10 +17,11 @@ from sqlalchemy import delete, select
 from caseflow import clock
 from caseflow.deadlines import supported_chinesecalendar_years
 from caseflow.extensions import db
-from caseflow.models import Case, Category, Holiday, Proposer, Reminder, ResultClass, Session, Unit, User
+from caseflow.models import Case, Category, Proposer, Reminder, ResultClass, Session, Unit, User
 from caseflow.models.user import ROLE_LABELS
 from caseflow.services import assignments, cases, disclosure, feedback, handling, reminders
-from caseflow.services.holidays import import_chinesecalendar
+from caseflow.services.holidays import import_chinesecalendar, years_with_entries
+from caseflow.passwords import hash_password
 from caseflow.services.users import create_user
 from caseflow.workflow.engine import LinkActor
 
@@ -77,9 +78,7 @@ def _get_or_add(model, lookup: dict, **values):
 
 def _reference_data(data: dict) -> dict[str, Any]:
     years = [y for y in range(2023, 2027) if y in supported_chinesecalendar_years()]
-    missing = [y for y in years if not db.session.scalar(
-        select(Holiday.day).where(Holiday.day.between(date(y, 1, 1), date(y, 12, 31))).limit(1))]
-    import_chinesecalendar(missing, commit=False)
+    import_chinesecalendar([y for y in years if y not in years_with_entries(years)], commit=False)
     sessions = {s["body"]: _get_or_add(Session, {"body": s["body"], "term": s["term"], "meeting": s["meeting"]},
                                        name=s["name"], year=s["year"]) for s in data["sessions"]}
     units = {u["name"]: _get_or_add(Unit, {"name": u["name"]}, short_name=u["short_name"], kind=u["kind"])
@@ -95,11 +94,13 @@ def _reference_data(data: dict) -> dict[str, Any]:
                 ResultClass, {"body": body, "year": session.year, "code": rc["code"]},
                 label=rc["label"], adopted=rc["adopted"], position=i)
     db.session.commit()
-    users = {}
+    users, shared_hash = {}, hash_password(DEMO_PASSWORD)
     for u in data["users"]:
         users[u["username"]] = db.session.scalar(select(User).where(User.username == u["username"])) or create_user(
-            username=u["username"], name=u["name"], role=u["role"], password=DEMO_PASSWORD,
+            username=u["username"], name=u["name"], role=u["role"], password=DEMO_PASSWORD, password_hash=shared_hash,
+            commit=False,
             unit=units.get(u.get("unit")), proposer=proposers.get(u.get("proposer")))
+    db.session.commit()
     return {"sessions": sessions, "units": units, "proposers": proposers, "categories": categories,
             "classes": classes, "users": users,
             "dispatcher": next(u for u in users.values() if u.role == "dispatcher")}

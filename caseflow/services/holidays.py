@@ -34,3 +34,9 @@ def entries_of_year(year: int) -> list[Holiday]:
             .order_by(Holiday.day)
         )
     )
+
+
+def years_with_entries(years: Iterable[int]) -> set[int]:
+    """Which of ``years`` already have Holiday rows."""
+    return {y for y in years if db.session.scalar(
+        select(Holiday.day).where(Holiday.day >= date(y, 1, 1), Holiday.day <= date(y, 12, 31)).limit(1))}

@@ -24,9 +24,14 @@ def create_user(
     unit: Unit | None = None,
     proposer: Proposer | None = None,
     email: str | None = None,
+    password_hash: str | None = None,
     commit: bool = True,
 ) -> User:
-    """Create a user after checking what the database would refuse, with a clear message."""
+    """Create a user after checking what the database would refuse, with a clear message.
+
+    ``password_hash`` (the hash of ``password``) saves re-hashing when many accounts
+    share one password, as the demo accounts do.
+    """
     username = username.strip()
     if not username:
         raise ValidationError("请填写用户名。", "username")
@@ -44,7 +49,7 @@ def create_user(
         username=username,
         name=name.strip() or username,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         unit=unit if role in UNIT_ROLES else None,
         proposer=proposer if role == "proposer" else None,
         email=email,

@@ -1,0 +1,54 @@
+# caseflow — the two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+APT_RUN := fonts-noto-cjk libharfbuzz-subset0 poppler-utils python3-venv
+APT_TEST := chromium
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres apt-run apt-test postgres
+
+run: apt-run $(BIN)/.run-deps
+	$(BIN)/flask db upgrade
+	$(BIN)/flask holidays import
+	$(BIN)/flask seed-demo
+	@echo
+	@echo "caseflow: http://$(HOST):$(PORT)/  (上面列出了演示账号和密码)"
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+
+test: apt-run apt-test $(BIN)/.test-deps postgres
+	$(BIN)/python -m pytest
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+# Debian packages, installed only when missing (apt-get update only then, too)
+apt-run apt-test:
+	@pkgs="$(if $(filter apt-run,$@),$(APT_RUN),$(APT_TEST))"; missing=""; \
+	for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ needed"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(BIN)/.run-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(BIN)/.test-deps: requirements.txt requirements-test.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@ $(BIN)/.run-deps
+
+# the local PostgreSQL cluster must be up for the second test run
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect 15 main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL on 127.0.0.1:5432 did not come up"; exit 1

@@ -1,0 +1,182 @@
+"""Shared fixtures: a migrated database per run, per-test rollback, factories,
+a frozen clock, an SMTP sink and logged-in clients.
+
+TEST_DATABASE_URL chooses the database: unset, a SQLite file in a temp folder;
+a PostgreSQL URL, a fresh database created on that server for this run.
+"""
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import uuid
+from datetime import date, datetime, time
+
+import flask_sqlalchemy.session
+import pytest
+from flask import g, request_started
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from caseflow import clock
+
+BASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+IS_POSTGRES = BASE_URL.startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests are left out of the SQLite run (they run in the PostgreSQL run)."""
+    if IS_POSTGRES:
+        return
+    kept = [i for i in items if "postgres" not in i.keywords]
+    config.hook.pytest_deselected(items=[i for i in items if "postgres" in i.keywords])
+    items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    server = make_url(BASE_URL)
+    name = f"caseflow_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ["CASEFLOW_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
+    from flask_migrate import upgrade
+
+    from caseflow import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+    })
+    with app.app_context():
+        upgrade()
+    # Tests keep an app context pushed (for db.session), and requests reuse it; give
+    # each request a fresh ``g`` as in production, or CSRF and login caches leak across.
+    request_started.connect(lambda sender, **kw: g._get_current_object().__dict__.clear(), app, weak=False)
+    yield app
+    from caseflow.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+class _BoundSession(flask_sqlalchemy.session.Session):
+    """Uses the test's connection for every table (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """Each test runs in a transaction that is rolled back; services' commits are savepoints."""
+    from caseflow.extensions import db as _db
+
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = _db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _BoundSession}
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            outer.rollback()
+            connection.close()
+            _db.session = original
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """``frozen_clock(date or aware datetime)`` freezes caseflow's clock; it runs again after the test."""
+
+    def freeze(moment):
+        if isinstance(moment, date) and not isinstance(moment, datetime):
+            moment = datetime.combine(moment, time(10), clock.LOCAL_TZ)
+        clock.freeze(moment)
+
+    yield freeze
+    clock.freeze(None)
+
+
+@pytest.fixture(autouse=True)
+def no_real_mail(monkeypatch):
+    """Mail may only go to the local SMTP sink."""
+    real_connect = smtplib.SMTP.connect
+
+    def guarded(self, host="localhost", port=0, source_address=None):
+        if host not in ("127.0.0.1", "localhost"):
+            raise AssertionError(f"a test tried to send mail to {host}")
+        return real_connect(self, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1; ``.messages`` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    class Sink:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller.start()
+    handler.port = controller.server.sockets[0].getsockname()[1]
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def make(db):
+    from tests.factories import Factories
+
+    return Factories(db.session)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(app):
+    """``login(user)`` returns a test client logged in through the real login form."""
+    from tests.factories import PASSWORD
+
+    def _login(user):
+        c = app.test_client()
+        page = c.get("/login").get_data(as_text=True)
+        r = c.post("/login", data={"username": user.username, "password": PASSWORD,
+                                   "csrf_token": csrf_token(page)})
+        assert r.status_code == 302, r.get_data(as_text=True)
+        return c
+
+    return _login
