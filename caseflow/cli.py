@@ -9,12 +9,14 @@ from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import Proposer, Unit
 from caseflow.models.user import ROLES
+from caseflow.workflow import spec
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(holidays_group)
+    app.cli.add_command(workflow_group)
 
 
 @click.command("create-user")
@@ -99,3 +101,24 @@ def holidays_list(year):
         click.echo(f"{year}年没有节假日数据：按周一至周五计算工作日。")
     for h in rows:
         click.echo(f"{h.day.isoformat()}  {'上班' if h.is_workday else '休息'}  {h.name}")
+
+
+@click.group("workflow")
+def workflow_group():
+    """The workflows declared in workflows/*.yaml."""
+
+
+@workflow_group.command("diagram")
+@click.argument("name", type=click.Choice(spec.BODIES))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="默认输出到屏幕")
+def workflow_diagram(name, output):
+    """Write the mermaid state diagrams of workflow NAME (generated from its YAML)."""
+    from caseflow.workflow.diagram import markdown
+
+    text = markdown(name)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"已写入 {output}")
+    else:
+        click.echo(text, nl=False)

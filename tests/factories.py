@@ -27,8 +27,9 @@ class Factories:
         self.s = session
 
     def _add(self, row):
+        """Committed (in tests: up to the per-test savepoint), as rows a service finds are."""
         self.s.add(row)
-        self.s.flush()
+        self.s.commit()
         return row
 
     def session(self, body="cppcc_proposal", year=2023, **kw) -> Session:

@@ -166,6 +166,7 @@ def withdraw(actor: User, case_id: int, version: int, reason: str) -> Case:
     with transaction():
         case = get(Case, case_id, version)
         engine.fire(actor, "withdraw", case=case, comment=reason)
+        reminders.cancel_case(case)
     return case
 
 
@@ -180,6 +181,7 @@ def merge(actor: User, case_id: int, version: int, into_case_id: int, reason: st
             raise ValidationError("不能并入已撤案或已并案的件。", "into_case_id")
         engine.fire(actor, "merge", case=case, comment=reason, payload={"into_case_id": target.id})
         case.merged_into_id = target.id
+        reminders.cancel_case(case)
     return case
 
 
@@ -188,6 +190,7 @@ def close(actor: User, case_id: int, version: int, comment: str = "") -> Case:
     with transaction():
         case = get(Case, case_id, version)
         engine.fire(actor, "close", case=case, comment=comment)
+        reminders.cancel_case(case)
     return case
 
 

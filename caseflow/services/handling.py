@@ -57,6 +57,7 @@ def send_co_opinion(actor: User, assignment_id: int, version: int, text: str,
         opinion = CoOpinion(case_id=a.case_id, assignment_id=a.id, text=text.strip(),
                             attachment_id=attachment_id, author_id=actor.id)
         db.session.add(opinion)
+        reminders.sync_assignment(a)
     return opinion
 
 

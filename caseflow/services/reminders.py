@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caseflow import clock
 from caseflow.extensions import db
@@ -33,19 +33,23 @@ def planned(body: str, purpose: str, deadline: date, today: date) -> list[tuple[
 
 
 def sync(case: Case, target: str, wanted: list[tuple[str, date, date]], assignment: Assignment | None = None) -> None:
-    """Make the pending reminders of ``target`` exactly ``wanted`` (kind, send_on, deadline)."""
-    existing = db.session.scalars(
-        select(Reminder).where(Reminder.target == target, Reminder.state == "pending")
-    ).all()
+    """Make the pending reminders of ``target`` exactly ``wanted`` (kind, send_on, deadline).
+
+    A cancelled reminder that is wanted again is revived (its key is unique); one already
+    sent or failed is left alone, so nothing is ever sent twice.
+    """
+    rows = {(r.kind, r.send_on): r for r in db.session.scalars(select(Reminder).where(Reminder.target == target))}
     keep = {(k, d) for k, d, _ in wanted}
-    for r in existing:
-        if (r.kind, r.send_on) not in keep:
+    for key, r in rows.items():
+        if r.state == "pending" and key not in keep:
             r.state = "cancelled"
-    have = {(r.kind, r.send_on) for r in existing}
     for kind, send_on, deadline in wanted:
-        if (kind, send_on) not in have:
+        row = rows.get((kind, send_on))
+        if row is None:
             db.session.add(Reminder(case_id=case.id, assignment_id=assignment.id if assignment else None,
                                     target=target, kind=kind, send_on=send_on, deadline=deadline))
+        elif row.state == "cancelled":
+            row.state, row.deadline = "pending", deadline
 
 
 def sync_assignment(a: Assignment) -> None:
@@ -62,3 +66,9 @@ def sync_case(case: Case, purpose: str, deadline: date | None) -> None:
     """Case-level reminders (``feedback`` window, ``disclosure`` due); None cancels them."""
     wanted = [(k, d, deadline) for k, d in planned(case.body, purpose, deadline, clock.today())] if deadline else []
     sync(case, f"case:{case.id}:{purpose}", wanted)
+
+
+def cancel_case(case: Case) -> None:
+    """The case is closed, withdrawn or merged: nothing about it is to be sent any more."""
+    db.session.execute(update(Reminder).where(Reminder.case_id == case.id, Reminder.state == "pending")
+                       .values(state="cancelled"))
