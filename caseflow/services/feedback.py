@@ -7,7 +7,7 @@ from caseflow import clock
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import Case, Feedback, Reply
-from caseflow.models.feedback import SATISFACTION
+from caseflow.models.feedback import SATISFACTION, SATISFACTION_LABELS
 from caseflow.services import reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
@@ -40,8 +40,9 @@ def give_feedback(actor: Actor, case_id: int, version: int, overall: str, *, att
                 raise ValidationError("请选择满意、基本满意或不满意。", name)
         if overall == "dissatisfied" and not comment.strip():
             raise ValidationError("选择不满意时，请写明不满意的原因。", "comment")
+        said = SATISFACTION_LABELS[overall] + (f"：{comment.strip()}" if comment.strip() else "")
         if overall == "dissatisfied":
-            engine.fire(actor, "rehandle", case=case, comment=comment, payload={"overall": overall})
+            engine.fire(actor, "rehandle", case=case, comment=said, payload={"overall": overall})
             due = due_date(case.body, "rehandle", clock.today())
             for a in case.lead_assignments:
                 if a.state == "answered":
@@ -50,7 +51,7 @@ def give_feedback(actor: Actor, case_id: int, version: int, overall: str, *, att
                     a.original_due_date = a.due_date = due
                     reminders.sync_assignment(a)
         else:
-            engine.fire(actor, "evaluate", case=case, comment=comment, payload={"overall": overall})
+            engine.fire(actor, "evaluate", case=case, comment=said, payload={"overall": overall})
         fb = _add_feedback(case, overall, channel, attitude=attitude, result=result, comment=comment.strip(),
                            proposer_id=actor.proposer_id if actor.role == "proposer" else None)
         reminders.sync_case(case, "feedback", None)

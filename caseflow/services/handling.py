@@ -115,6 +115,7 @@ def sign_reply(actor: User, reply_id: int, version: int) -> Reply:
         reply.signer_id = actor.id if actor else None
         fields = {"reply": reply}
         if case.state in ("evaluated", "closed"):  # 回头看 second reply: no state change
+            engine.check_permission(actor, engine.workflow(case.body).transitions["reply"][1], case, a)
             for guard in (signer_is_lead_unit_leader, reply_complete):
                 if message := guard(engine.Firing(actor, {}, case, a, fields=fields)):
                     raise ValidationError(message)

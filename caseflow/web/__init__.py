@@ -7,7 +7,6 @@ from flask_wtf.csrf import CSRFError
 from caseflow.errors import ServiceError
 from caseflow.extensions import db, login_manager
 from caseflow.models import User
-from caseflow.workflow import spec
 
 ERROR_TITLES = {
     400: "请求有误",
@@ -57,8 +56,6 @@ def register_web(app: Flask) -> None:
     def service_error(e: ServiceError):
         db.session.rollback()
         return render_error(e.status, e.message)
-
-    app.add_template_filter(spec.transition_label, "transition_label")
 
     @app.after_request
     def security_headers(response):

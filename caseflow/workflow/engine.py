@@ -175,25 +175,14 @@ def check(
     return kind, t
 
 
-def fire(
-    actor: Actor | None,
-    name: str,
-    *,
-    case: Case,
-    assignment: Assignment | None = None,
-    disclosure: Disclosure | None = None,
-    comment: str = "",
-    fields: dict[str, Any] | None = None,
-    payload: dict[str, Any] | None = None,
-    system: bool = False,
-) -> Event:
-    """Fire transition ``name`` on the row it belongs to and record the Event."""
-    kind, t = check(actor, name, case=case, assignment=assignment, disclosure=disclosure,
-                    comment=comment, fields=fields, system=system)
-    row = {"case": case, "assignment": assignment, "disclosure": disclosure}[kind]
+def fire(actor: Actor | None, name: str, *, payload: dict[str, Any] | None = None, **kw: Any) -> Event:
+    """Fire transition ``name`` (keywords as for :func:`check`) and record the Event."""
+    kind, t = check(actor, name, **kw)
+    case, assignment = kw["case"], kw.get("assignment")
+    row = {"case": case, "assignment": assignment, "disclosure": kw.get("disclosure")}[kind]
     before = row.state
     workflow(case.body).machines[kind].events[name].trigger(row)
-    return _event(actor, name, case, assignment, before, row.state, comment, payload)
+    return _event(actor, name, case, assignment, before, row.state, kw.get("comment", ""), payload)
 
 
 def record(

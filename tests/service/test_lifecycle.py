@@ -20,7 +20,7 @@ def w(make, db, frozen_clock):
 
 
 def _transitions(case):
-    return [(e.transition, e.from_state, e.to_state) for e in case_timeline(case)]
+    return [(e.event.transition, e.event.from_state, e.event.to_state) for e in case_timeline(case)]
 
 
 @pytest.mark.parametrize("body", ["npc_suggestion", "cppcc_proposal"])
@@ -85,9 +85,10 @@ def test_full_lifecycle(make, db, frozen_clock, body):
         ("publish", "pending", "published"),
         ("follow_up", None, None),
     ]
-    events = case_timeline(case)
-    assert all(e.at is not None for e in events)
-    assert [e.actor.username for e in events if e.transition == "reply"] == [w["lead_leader"].username] * 2
+    entries = case_timeline(case)
+    assert [e.actor for e in entries if e.event.transition == "reply"] == [w["lead_leader"].name] * 2
+    assert [(e.actor, e.action) for e in entries if e.event.transition == "rehandle"] == [
+        (w["proposer"].name, "重新办理")]
     # nothing left to remind about on a closed, published case
     assert not db.session.scalars(select(Reminder).where(Reminder.case_id == case.id,
                                                          Reminder.state == "pending")).all()
@@ -286,3 +287,35 @@ def test_stale_version_is_a_conflict_and_changes_nothing(w):
     with pytest.raises(Conflict, match="已被他人修改"):
         assignments.request_return(w["lead_handler"], a.id, seen, "晚了一步")
     assert a.state == "accepted"
+
+
+def test_follow_up_with_a_second_reply_and_a_better_class(w, frozen_clock):
+    case = w.closed()
+    lead = w.lead_of(case)
+    frozen_clock(START + timedelta(days=120))
+    second = handling.draft_reply(w["lead_handler"], lead.id,
+                                  w.reply_input(result_class_id=w.classes[0].id, text="二次答复：已解决。"))
+    with pytest.raises(PermissionDenied):
+        handling.sign_reply(w["co_leader"], second.id, second.version)
+    handling.sign_reply(w["lead_leader"], second.id, second.version)
+    assert case.state == "closed" and second.ordinal == 2 and second.replied_at is not None
+    with pytest.raises(ValidationError, match="请选择回头看阶段"):
+        handling.record_follow_up(w["lead_handler"], case.id, "later", "说明")
+    fu = handling.record_follow_up(w["lead_handler"], case.id, "after", "回头看：已全部解决",
+                                   w.classes[0].id, reply_id=second.id)
+    assert fu.reply_id == second.id
+    assert [e.action for e in case_timeline(case)][-2:] == ["二次答复", "回头看"]
+    assert w.db.session.scalars(select(Disclosure).where(Disclosure.reply_id == second.id)).one().state == "pending"
+
+
+def test_feedback_through_a_personal_link(w):
+    from caseflow.workflow.engine import LinkActor
+
+    case = w.replied()
+    with pytest.raises(PermissionDenied, match="只有提出人"):
+        feedback.give_feedback(LinkActor(w.make.proposer().id), case.id, case.version, "satisfied")
+    fb = feedback.give_feedback(LinkActor(w.proposer_row.id), case.id, case.version, "basically_satisfied",
+                                channel="link")
+    assert (fb.proposer_id, fb.channel, case.state) == (w.proposer_row.id, "link", "evaluated")
+    entry = case_timeline(case)[-1]
+    assert (entry.actor, entry.action, entry.comment, entry.event.actor_id) == ("提出人", "征询意见", "基本满意", None)

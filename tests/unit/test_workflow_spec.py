@@ -66,3 +66,24 @@ def test_unit_role_without_relation(tmp_path):
 def test_missing_section(tmp_path):
     path = _broken(tmp_path, "deadlines:\n", "deadline_rules:\n")
     assert _error(path) == "broken.yaml:4: 'deadlines' section is missing"
+
+
+def test_readme_diagrams_are_generated_from_the_yaml():
+    import re
+
+    from caseflow.workflow.diagram import markdown
+
+    readme = (spec.WORKFLOW_DIR.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- workflow-diagrams:start -->\n(.*)<!-- workflow-diagrams:end -->", readme, re.S)
+    assert shown and shown.group(1) == "\n".join(markdown(b) for b in spec.BODIES), \
+        "README diagrams are stale: regenerate them with flask workflow diagram"
+
+
+def test_diagram_command(app, tmp_path):
+    from click.testing import CliRunner
+
+    out = tmp_path / "d.md"
+    result = CliRunner().invoke(app.cli, ["workflow", "diagram", "npc_suggestion", "-o", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "stateDiagram-v2" in text and "replied --> rehandling: 重新办理 (proposer、dispatcher)" in text
