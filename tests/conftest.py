@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import smtplib
+import socket
 import uuid
 from datetime import date, datetime, time
 
@@ -141,9 +142,11 @@ def smtp_sink():
             return "250 OK"
 
     handler = Sink()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    with socket.socket() as probe:  # a free port (aiosmtpd checks readiness on the port it is given)
+        probe.bind(("127.0.0.1", 0))
+        handler.port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
-    handler.port = controller.server.sockets[0].getsockname()[1]
     yield handler
     controller.stop()
 

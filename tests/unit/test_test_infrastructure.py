@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import smtplib
 from datetime import date, datetime
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default
 
 import pytest
 
@@ -17,7 +19,8 @@ def test_smtp_sink_receives_mail(smtp_sink):
     with smtplib.SMTP("127.0.0.1", smtp_sink.port) as smtp:
         smtp.send_message(msg)
     assert len(smtp_sink.messages) == 1
-    assert "第10号".encode() in smtp_sink.messages[0].content or b"=E7=AC=AC10" in smtp_sink.messages[0].content
+    received = message_from_bytes(smtp_sink.messages[0].content, policy=default)
+    assert received["Subject"] == "催办提醒" and "第10号" in received.get_content()
 
 
 def test_real_mail_is_forbidden():
