@@ -109,12 +109,20 @@ def workflow_group():
 
 
 @workflow_group.command("diagram")
-@click.argument("name", type=click.Choice(spec.BODIES))
+@click.argument("name", type=click.Choice(spec.BODIES), required=False)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="默认输出到屏幕")
-def workflow_diagram(name, output):
+@click.option("--readme", is_flag=True, help="更新 README.md 中的流程图（全部流程）")
+def workflow_diagram(name, output, readme):
     """Write the mermaid state diagrams of workflow NAME (generated from its YAML)."""
-    from caseflow.workflow.diagram import markdown
+    from caseflow.config import PROJECT_ROOT
+    from caseflow.workflow.diagram import markdown, update_readme
 
+    if readme:
+        update_readme(PROJECT_ROOT / "README.md")
+        click.echo("已更新 README.md 中的流程图。")
+        return
+    if name is None:
+        raise click.UsageError("请指定流程名称，或使用 --readme。")
     text = markdown(name)
     if output:
         with open(output, "w", encoding="utf-8") as fh:

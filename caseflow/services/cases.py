@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from caseflow import clock
 from caseflow.errors import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from caseflow.extensions import db
 from caseflow.models import Assignment, Case, CaseCosigner, Category, Proposer, Session, Unit, User
 from caseflow.models.assignment import ASSIGNMENT_ROLES
 from caseflow.models.case import CONSENTS
-from caseflow.services import reminders
+from caseflow.services import attachments, reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
 from caseflow.workflow import engine
@@ -41,8 +42,8 @@ class CaseInput:
     key_case: bool = False
 
 
-def register_case(actor: User, data: CaseInput, *, commit: bool = True) -> Case:
-    """登记: validate every field with a message next to it, then store the case."""
+def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = (), commit: bool = True) -> Case:
+    """登记: validate every field with a message next to it, then store the case (and its files)."""
     _require(actor, what="登记")
     session = db.session.get(Session, data.session_id)
     if session is None or session.body != data.body:
@@ -76,7 +77,9 @@ def register_case(actor: User, data: CaseInput, *, commit: bool = True) -> Case:
         )
         db.session.add(case)
         db.session.flush()
-        engine.record(actor, "register", case=case, payload={"number": case.number})
+        files = [attachments.store(u, actor, case.id, "attachments") for u in uploads if u and u.filename]
+        engine.record(actor, "register", case=case,
+                      payload={"number": case.number, "attachments": [f.filename for f in files]})
     return case
 
 

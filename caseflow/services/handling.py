@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from caseflow import clock
 from caseflow.errors import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from caseflow.models import Assignment, Case, CoOpinion, Contact, Disclosure, Fo
 from caseflow.models.contact import CONTACT_KINDS
 from caseflow.models.feedback import FOLLOW_UP_STAGES
 from caseflow.models.user import UNIT_ROLES
-from caseflow.services import reminders
+from caseflow.services import attachments, reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
 from caseflow.workflow import engine
@@ -47,15 +48,18 @@ def log_contact(actor: User, assignment_id: int, kind: str, contacted_on: date |
 
 
 def send_co_opinion(actor: User, assignment_id: int, version: int, text: str,
-                    attachment_id: int | None = None) -> CoOpinion:
-    """会办意见 to the lead unit."""
+                    upload: FileStorage | None = None) -> CoOpinion:
+    """会办意见 to the lead unit (text, or an attached file, or both)."""
     with transaction():
         a = get(Assignment, assignment_id, version)
-        if not text.strip() and attachment_id is None:
+        has_file = upload is not None and bool(upload.filename)
+        if not text.strip() and not has_file:
             raise ValidationError("请填写会办意见或上传附件。", "text")
         engine.fire(actor, "send_opinion", case=a.case, assignment=a)
+        file = attachments.store(upload, actor, a.case_id) if has_file else None
+        db.session.flush()
         opinion = CoOpinion(case_id=a.case_id, assignment_id=a.id, text=text.strip(),
-                            attachment_id=attachment_id, author_id=actor.id)
+                            attachment_id=file.id if file else None, author_id=actor.id)
         db.session.add(opinion)
         reminders.sync_assignment(a)
     return opinion
@@ -73,8 +77,11 @@ class ReplyInput:
 
 
 def draft_reply(actor: User, assignment_id: int, data: ReplyInput, reply_id: int | None = None,
-                version: int | None = None) -> Reply:
-    """Write or revise the unsent reply of a lead (or split) unit; the leader signs it later."""
+                version: int | None = None, upload: FileStorage | None = None) -> Reply:
+    """Write or revise the unsent reply of a lead (or split) unit; the leader signs it later.
+
+    ``upload`` is the signed reply letter as a PDF (optional when the text is given).
+    """
     with transaction():
         a = get(Assignment, assignment_id)
         _own_unit(actor, a, "拟写答复")
@@ -99,6 +106,10 @@ def draft_reply(actor: User, assignment_id: int, data: ReplyInput, reply_id: int
                 raise ValidationError("只能修改本单位未签发的答复稿。")
         for name, value in vars(data).items():
             setattr(reply, name, value.strip() if isinstance(value, str) else value)
+        if upload is not None and upload.filename:
+            file = attachments.store(upload, actor, case.id, only=("application/pdf",))
+            db.session.flush()
+            reply.attachment_id = file.id
         db.session.flush()
         engine.record(actor, "draft_reply", case=case, assignment=a, payload={"reply_id": reply.id})
     return reply

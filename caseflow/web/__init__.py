@@ -7,6 +7,9 @@ from flask_wtf.csrf import CSRFError
 from caseflow.errors import ServiceError
 from caseflow.extensions import db, login_manager
 from caseflow.models import User
+from caseflow.models.case import CONSENT_LABELS
+from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
+from caseflow.workflow import spec
 
 ERROR_TITLES = {
     400: "请求有误",
@@ -24,10 +27,19 @@ CSP = (
 
 
 def register_web(app: Flask) -> None:
-    from caseflow.web import auth, cases
+    from flask_babel import get_locale
+
+    from caseflow.web import auth, cases, public
+    from caseflow.web.nav import nav_items
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(public.bp)
+    app.add_template_global(nav_items)
+    app.add_template_global(get_locale)
+    app.jinja_env.globals.update(consent_labels=CONSENT_LABELS, satisfaction_labels=SATISFACTION_LABELS,
+                                 follow_up_labels=FOLLOW_UP_STAGE_LABELS)
+    app.add_template_filter(lambda state, body: spec.state_label(body, "disclosure", state), "disclosure_label")
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"

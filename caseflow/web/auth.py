@@ -54,6 +54,15 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+@bp.post("/language")
+def language():
+    """Switch the UI language (Chinese by default; an English catalog exists)."""
+    lang = request.form.get("lang")
+    if lang in ("zh_CN", "en"):
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))
+
+
 @bp.route("/")
 def root():
     return redirect(url_for("cases.index" if current_user.is_authenticated else "auth.login"))

@@ -1,52 +1,206 @@
+"""Case list (search and filters), registration, the unit inbox, the case page and its actions."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from caseflow import clock
-from caseflow.access import case_filter, get_visible_case
+from caseflow.access import case_filter, get_visible_case, roles_required
+from caseflow.errors import ValidationError
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, Session
+from caseflow.models import (
+    Assignment, Attachment, Case, Category, CoOpinion, Contact, Disclosure, Feedback, FollowUp, Proposer, Reply,
+    Session, Unit,
+)
+from caseflow.models.assignment import CLOSED_ASSIGNMENT_STATES
+from caseflow.models.base import BODY_LABELS
+from caseflow.services import attachments
+from caseflow.services.cases import CaseInput, register_case
 from caseflow.timeline import case_timeline
+from caseflow.web import case_actions
+from caseflow.web.forms import CaseFilterForm, RegisterForm, options
+from caseflow.workflow import spec
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
 
 
+def _filter_choices(form: CaseFilterForm) -> None:
+    any_ = [("", "全部")]
+    sessions = db.session.scalars(select(Session).order_by(Session.year.desc(), Session.id))
+    categories = db.session.scalars(select(Category).order_by(Category.year.desc(), Category.body, Category.position))
+    form.body.choices = options(any_ + list(BODY_LABELS.items()))
+    form.session_id.choices = options(any_ + [(str(s.id), f"{s.year} {s.name}") for s in sessions])
+    form.unit_id.choices = options(any_ + [(str(u.id), u.name) for u in db.session.scalars(select(Unit).order_by(Unit.id))])
+    form.state.choices = options(any_ + [(s, spec.state_label(spec.BODIES[0], "case", s)) for s in spec.states("case")])
+    form.category_id.choices = options(
+        any_ + [(str(c.id), f"{c.name}（{c.year} {BODY_LABELS[c.body][:2]}）") for c in categories])
+
+
+def filtered_cases(form: CaseFilterForm):
+    """The visible cases matching the filters (the export of a later issue reuses this)."""
+    query = select(Case).join(Session, Session.id == Case.session_id).where(case_filter(current_user))
+    f = form.data
+    if f["body"]:
+        query = query.where(Case.body == f["body"])
+    if f["session_id"]:
+        query = query.where(Case.session_id == int(f["session_id"]))
+    if f["state"]:
+        query = query.where(Case.state == f["state"])
+    if f["category_id"]:
+        query = query.where(Case.category_id == int(f["category_id"]))
+    if f["key_case"]:
+        query = query.where(Case.key_case.is_(True))
+    if f["unit_id"]:
+        query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.unit_id == int(f["unit_id"])))
+    if f["overdue"]:
+        query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.due_date < clock.today(),
+                                           Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES)))
+    if q := (f["q"] or "").strip():
+        number = q.removeprefix("第").removesuffix("号")
+        query = query.where(or_(Case.title.contains(q), Case.number == int(number)) if number.isdigit()
+                            else Case.title.contains(q))
+    return query
+
+
 @bp.route("/")
 @login_required
 def index():
+    form = CaseFilterForm(request.args)
+    _filter_choices(form)
+    if not form.validate():
+        form = CaseFilterForm(formdata=None)
+        _filter_choices(form)
+    query = filtered_cases(form)
     page = max(request.args.get("page", 1, type=int), 1)
-    condition = case_filter(current_user)
-    total = db.session.scalar(select(func.count(Case.id)).where(condition))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     cases = db.session.scalars(
-        select(Case)
-        .join(Session, Session.id == Case.session_id)
-        .where(condition)
-        .options(
-            selectinload(Case.assignments).selectinload(Assignment.unit),
-            selectinload(Case.session),
-        )
-        .order_by(Session.year.desc(), Case.body, Case.number)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        query.options(selectinload(Case.assignments).selectinload(Assignment.unit), selectinload(Case.session))
+        .order_by(Session.year.desc(), Case.body, Case.number).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
-    return render_template(
-        "cases/list.html",
-        cases=cases,
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        today=clock.today(),
-    )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("cases/list.html", cases=cases, total=total, page=page, form=form, args=args,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), today=clock.today())
+
+
+@bp.route("/inbox")
+@roles_required("handler", "unit_leader")
+def inbox():
+    """The unit's open assignments, most urgent first, and the replies waiting to be signed."""
+    open_assignments = db.session.scalars(
+        select(Assignment).join(Case).where(Assignment.unit_id == current_user.unit_id,
+                                            Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
+                                            Case.state.not_in(("withdrawn", "merged")))
+        .options(selectinload(Assignment.case).selectinload(Case.session)).order_by(Assignment.due_date, Assignment.id)
+    ).all()
+    drafts = db.session.scalars(
+        select(Reply).join(Assignment, Assignment.id == Reply.assignment_id)
+        .where(Assignment.unit_id == current_user.unit_id, Reply.replied_at.is_(None)).order_by(Reply.id)
+    ).all()
+    return render_template("cases/inbox.html", assignments=open_assignments, drafts=drafts, today=clock.today())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("dispatcher")
+def register():
+    form = RegisterForm()
+    sessions = db.session.scalars(select(Session).order_by(Session.year.desc(), Session.id))
+    categories = db.session.scalars(select(Category).order_by(Category.year.desc(), Category.body, Category.position))
+    people = [(p.id, f"{p.name}（{p.organization or p.group}）") for p in
+              db.session.scalars(select(Proposer).order_by(Proposer.kind, Proposer.name))]
+    form.body.choices = options(BODY_LABELS)
+    form.session_id.choices = options([(s.id, f"{s.year} {s.name}（{BODY_LABELS[s.body]}）") for s in sessions])
+    form.category_id.choices = options([(0, "—")] + [(c.id, f"{c.name}（{c.year} {BODY_LABELS[c.body]}）")
+                                                     for c in categories])
+    form.lead_proposer_id.choices = options([(0, "请选择")] + people)
+    form.cosigner_ids.choices = options(people)
+    if form.validate_on_submit():
+        data = CaseInput(body=form.body.data, session_id=form.session_id.data, number=form.number.data,
+                         title=form.title.data, text=form.text.data or "", category_id=form.category_id.data or None,
+                         lead_proposer_id=form.lead_proposer_id.data or None,
+                         cosigner_ids=tuple(form.cosigner_ids.data), consent=form.consent.data,
+                         no_written_reply=form.no_written_reply.data, key_case=form.key_case.data)
+        try:
+            case = register_case(current_user, data, uploads=request.files.getlist("attachments"))
+        except ValidationError as e:
+            _attach_error(form, e)
+        else:
+            flash(f"已登记 {case.session.name} {case.number_label}。", "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/register.html", form=form), 422 if form.errors else 200
+
+
+def _attach_error(form, e: ValidationError) -> None:
+    """Show a service's refusal next to its field (or above the form)."""
+    field = getattr(form, e.field, None) if e.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, e.message] if isinstance(field.errors, list) else [e.message]
+    else:
+        form.form_errors.append(e.message)
+
+
+def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status: int = 200):
+    actions = []
+    for action, target in case_actions.available(current_user, case):
+        key = (action.key, case_actions.target_id(target))
+        form = bound[2] if bound and bound[:2] == key else case_actions.build_form(action, case, target, current_user)
+        actions.append((action, target, form))
+    related = {
+        "replies": db.session.scalars(select(Reply).where(Reply.case_id == case.id, Reply.replied_at.is_not(None))
+                                      .order_by(Reply.replied_at)).all(),
+        "opinions": db.session.scalars(select(CoOpinion).where(CoOpinion.case_id == case.id)
+                                       .order_by(CoOpinion.sent_at)).all(),
+        "contacts": db.session.scalars(select(Contact).where(Contact.case_id == case.id)
+                                       .order_by(Contact.contacted_on)).all(),
+        "feedback": db.session.scalars(select(Feedback).where(Feedback.case_id == case.id)
+                                       .order_by(Feedback.ordinal)).all(),
+        "follow_ups": db.session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)
+                                         .order_by(FollowUp.recorded_at)).all(),
+        "disclosures": db.session.scalars(select(Disclosure).where(Disclosure.case_id == case.id)
+                                          .order_by(Disclosure.id)).all(),
+        "files": db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                    .order_by(Attachment.id)).all(),
+    }
+    return render_template("cases/detail.html", case=case, timeline=case_timeline(case), today=clock.today(),
+                           actions=actions, target_label=case_actions.target_label, **related), status
 
 
 @bp.route("/<int:case_id>")
 @login_required
 def detail(case_id: int):
+    return _case_page(get_visible_case(current_user, case_id))
+
+
+@bp.post("/<int:case_id>/do/<key>/<int:target>")
+@login_required
+def act(case_id: int, key: str, target: int):
+    """Post one action's form; errors come back next to the fields, on the case page."""
     case = get_visible_case(current_user, case_id)
-    return render_template(
-        "cases/detail.html", case=case, timeline=case_timeline(case), today=clock.today()
-    )
+    action = case_actions.ACTIONS.get(key)
+    row = next((t for t in action.targets(current_user, case) if t.id == target), None) if action else None
+    if row is None or not action.can(current_user, case, row):
+        abort(403)
+    form = case_actions.build_form(action, case, row, current_user, formdata=request.form)
+    if form.validate():
+        try:
+            action.run(current_user, case, row, form)
+        except ValidationError as e:
+            _attach_error(form, e)
+        else:
+            flash(action.done, "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    db.session.expire_all()
+    return _case_page(get_visible_case(current_user, case_id), (key, target, form), 422)
+
+
+@bp.route("/<int:case_id>/files/<int:attachment_id>")
+@login_required
+def attachment(case_id: int, attachment_id: int):
+    case = get_visible_case(current_user, case_id)
+    file = db.session.get(Attachment, attachment_id)
+    if file is None or file.case_id != case.id:
+        abort(404)
+    return send_file(attachments.path_of(file), mimetype=file.content_type, as_attachment=True,
+                     download_name=file.filename)

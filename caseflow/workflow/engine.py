@@ -216,3 +216,18 @@ def _event(actor, name, case, assignment, before, after, comment, payload) -> Ev
     )
     db.session.add(event)
     return event
+
+
+def allowed(actor: Actor | None, name: str, *, case: Case, assignment: Assignment | None = None,
+            disclosure: Disclosure | None = None) -> bool:
+    """Whether ``actor`` may fire ``name`` from the row's current state (guards not evaluated):
+    what the UI uses to decide which buttons to show."""
+    kind, t = workflow(case.body).transitions[name]
+    row = {"case": case, "assignment": assignment, "disclosure": disclosure}[kind]
+    if row is None or row.state not in (t["source"] if isinstance(t["source"], list) else [t["source"]]):
+        return False
+    try:
+        check_permission(actor, t, case, assignment)
+    except PermissionDenied:
+        return False
+    return True

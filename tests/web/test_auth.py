@@ -34,7 +34,7 @@ def test_wrong_password_shows_message_next_to_field(client, make):
     user = make.user("dispatcher")
     r = _post_login(client, user.username, "wrong-password")
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and "用户名或密码错误" in html and 'class="error"' in html
+    assert r.status_code == 200 and "用户名或密码错误" in html and 'invalid-feedback' in html
 
 
 def test_empty_fields_are_refused_in_chinese(client):

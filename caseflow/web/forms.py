@@ -1,0 +1,193 @@
+"""WTForms forms of the case pages. Messages are Chinese; services re-check everything."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from caseflow.models.case import CONSENT_LABELS
+from caseflow.models.contact import CONTACT_KIND_LABELS
+from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
+
+REQUIRED = "此项必填。"
+DATE_INVALID = "请输入有效日期（如 2025-03-01）。"
+CHOICE_INVALID = "请从列表中选择。"
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices from (value, label) pairs or a {value: label} dict."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]
+
+
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return options(labels)
+
+
+class _ChineseChoices:
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", CHOICE_INVALID)
+        kwargs.setdefault("invalid_value_message", CHOICE_INVALID)
+        super().__init__(*args, **kwargs)
+
+
+class Select(_ChineseChoices, SelectField):
+    pass
+
+
+class MultiSelect(_ChineseChoices, SelectMultipleField):
+    pass
+
+
+class Radio(_ChineseChoices, RadioField):
+    pass
+
+
+class ChineseDateField(DateField):
+    """A date input whose parse error is a Chinese sentence."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DATE_INVALID) from None
+
+
+def _date(label, required=False) -> ChineseDateField:
+    return ChineseDateField(label, validators=[InputRequired(REQUIRED)] if required else [Optional()])
+
+
+class VersionedForm(FlaskForm):
+    """Every action form carries the version the user saw (a stale one answers 409)."""
+
+    version = HiddenField()
+
+
+class CaseFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: filters live in the URL
+
+    q = StringField(_l("标题/编号"), validators=[Optional(), Length(max=100)])
+    body = Select(_l("类别"), validators=[Optional()])
+    session_id = Select(_l("届次"), validators=[Optional()])
+    unit_id = Select(_l("承办单位"), validators=[Optional()])
+    state = Select(_l("状态"), validators=[Optional()])
+    category_id = Select(_l("分类"), validators=[Optional()])
+    overdue = BooleanField(_l("已超期"))
+    key_case = BooleanField(_l("重点督办"))
+
+
+class RegisterForm(FlaskForm):
+    body = Select(_l("类别"), validators=[DataRequired(REQUIRED)])
+    session_id = Select(_l("届次"), coerce=int, validators=[DataRequired(REQUIRED)])
+    number = IntegerField(_l("编号"), validators=[InputRequired("请填写编号（数字）。"),
+                                                   NumberRange(min=1, message="编号必须是正整数。")])
+    title = StringField(_l("标题"), validators=[DataRequired("请填写标题。"), Length(max=300, message="标题过长（最多300字）。")])
+    text = TextAreaField(_l("正文"), validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})
+    category_id = Select(_l("分类"), coerce=int, validators=[Optional()])
+    lead_proposer_id = Select(_l("领衔代表/提案者"), coerce=int, validators=[DataRequired("请指定领衔代表/提案者。")])
+    cosigner_ids = MultiSelect(_l("联名（按顺序）"), coerce=int, validators=[Optional()],
+                                       render_kw={"size": 5})
+    consent = Radio(_l("公开意愿"), choices=_choices(CONSENT_LABELS), default="full",
+                         validators=[DataRequired("请选择公开意愿。")])
+    no_written_reply = BooleanField(_l("不需要书面答复"))
+    key_case = BooleanField(_l("重点督办"))
+    attachments = FileField(_l("附件"), render_kw={"multiple": True},
+                            description=_l("PDF、Word、Excel、JPG、PNG，单个文件不超过 20 MB"))
+
+
+class AssignForm(VersionedForm):
+    lead_unit_ids = MultiSelect(_l("主办单位"), coerce=int, render_kw={"size": 6})
+    split = BooleanField(_l("多个主办单位分别答复（分办）"))
+    co_unit_ids = MultiSelect(_l("会办单位"), coerce=int, render_kw={"size": 6})
+    assigned_on = _date(_l("交办日期"), required=True)
+    reply_due = _date(_l("答复期限（留空按规则计算）"))
+    co_due = _date(_l("会办期限（留空按规则计算）"))
+    due_reason = StringField(_l("调整期限的理由"), validators=[Optional(), Length(max=200)])
+
+
+class CommentForm(VersionedForm):
+    comment = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+class ReasonForm(VersionedForm):
+    comment = TextAreaField(_l("理由"), validators=[DataRequired("请填写理由。"), Length(max=2000)],
+                            render_kw={"rows": 2})
+
+
+class ExtensionRequestForm(ReasonForm):
+    requested_due = _date(_l("申请延期至"), required=True)
+
+
+class ExtensionDecisionForm(CommentForm):
+    new_due = _date(_l("延期至（留空则同意所申请的日期）"))
+
+
+class KeyCaseForm(CommentForm):
+    key_case = BooleanField(_l("重点督办"))
+
+
+class MergeForm(ReasonForm):
+    into_number = IntegerField(_l("并入同届次的编号"), validators=[InputRequired("请填写要并入的编号。")])
+
+
+class ContactForm(FlaskForm):
+    kind = Radio(_l("方式"), choices=_choices(CONTACT_KIND_LABELS), default="meeting",
+                      validators=[DataRequired("请选择沟通方式。")])
+    contacted_on = _date(_l("日期"), required=True)
+    note = TextAreaField(_l("内容"), validators=[DataRequired("请填写沟通内容。"), Length(max=2000)],
+                         render_kw={"rows": 2})
+
+
+class CoOpinionForm(VersionedForm):
+    text = TextAreaField(_l("会办意见"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 4})
+    attachment = FileField(_l("附件（可选）"))
+
+
+class ReplyForm(FlaskForm):
+    reply_id = HiddenField()
+    version = HiddenField()
+    doc_number = StringField(_l("文号"), validators=[Optional(), Length(max=50)])
+    contact_name = StringField(_l("联系人"), validators=[DataRequired("请填写联系人。"), Length(max=50)])
+    contact_phone = StringField(_l("联系电话"), validators=[DataRequired("请填写联系电话。"), Length(max=30)])
+    result_class_id = Select(_l("办理结果分类"), coerce=int, validators=[DataRequired("请选择办理结果分类。")])
+    text = TextAreaField(_l("答复正文"), validators=[Optional(), Length(max=50000)], render_kw={"rows": 8})
+    attachment = FileField(_l("答复函 PDF（可选）"))
+    cc = StringField(_l("抄送"), validators=[Optional(), Length(max=200)])
+
+
+class FeedbackForm(VersionedForm):
+    overall = Radio(_l("总体评价"), choices=_choices(SATISFACTION_LABELS),
+                         validators=[DataRequired("请选择满意、基本满意或不满意。")])
+    attitude = Radio(_l("办理态度（可选）"), choices=_choices(SATISFACTION_LABELS), validators=[Optional()])
+    result = Radio(_l("办理结果（可选）"), choices=_choices(SATISFACTION_LABELS), validators=[Optional()])
+    comment = TextAreaField(_l("意见"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3},
+                            description=_l("选择“不满意”时请写明原因，承办单位将重新办理。"))
+
+
+class FollowUpForm(FlaskForm):
+    stage = Radio(_l("阶段"), choices=_choices(FOLLOW_UP_STAGE_LABELS), default="after",
+                       validators=[DataRequired("请选择回头看阶段。")])
+    current_result_class_id = Select(_l("目前办理结果分类"), coerce=int, validators=[Optional()])
+    note = TextAreaField(_l("回头看情况"), validators=[DataRequired("请填写回头看情况。"), Length(max=5000)],
+                         render_kw={"rows": 3})
+
+
+class PublishForm(VersionedForm):
+    scope = Radio(_l("公开方式"), choices=options({"full": "全文公开", "summary": "摘要公开"}), default="full",
+                       validators=[DataRequired("请选择公开方式。")])
+    published_text = TextAreaField(_l("公开文本（已去除联系方式）"),
+                                   validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})

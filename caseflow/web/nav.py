@@ -1,0 +1,17 @@
+"""The navigation bar: which pages each role works with."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# (endpoint, label, roles that see it)
+ITEMS = [
+    ("cases.inbox", _l("待办"), ("handler", "unit_leader")),
+    ("cases.index", _l("案件列表"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
+    ("cases.register", _l("登记"), ("dispatcher",)),
+    ("public.index", _l("办理结果公开"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
+]
+
+
+def nav_items() -> list[tuple[str, str]]:
+    return [(endpoint, str(label)) for endpoint, label, roles in ITEMS if current_user.role in roles]
