@@ -25,6 +25,7 @@ from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
 REQUIRED = "此项必填。"
 DATE_INVALID = "请输入有效日期（如 2025-03-01）。"
 CHOICE_INVALID = "请从列表中选择。"
+NUMBER_INVALID = "请输入整数。"
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -66,6 +67,16 @@ class ChineseDateField(DateField):
             raise ValueError(DATE_INVALID) from None
 
 
+class ChineseIntegerField(IntegerField):
+    """An integer input whose parse error is a Chinese sentence."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(NUMBER_INVALID) from None
+
+
 def _date(label, required=False) -> ChineseDateField:
     return ChineseDateField(label, validators=[InputRequired(REQUIRED)] if required else [Optional()])
 
@@ -93,7 +104,7 @@ class CaseFilterForm(FlaskForm):
 class RegisterForm(FlaskForm):
     body = Select(_l("类别"), validators=[DataRequired(REQUIRED)])
     session_id = Select(_l("届次"), coerce=int, validators=[DataRequired(REQUIRED)])
-    number = IntegerField(_l("编号"), validators=[InputRequired("请填写编号（数字）。"),
+    number = ChineseIntegerField(_l("编号"), validators=[InputRequired("请填写编号（数字）。"),
                                                    NumberRange(min=1, message="编号必须是正整数。")])
     title = StringField(_l("标题"), validators=[DataRequired("请填写标题。"), Length(max=300, message="标题过长（最多300字）。")])
     text = TextAreaField(_l("正文"), validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})
@@ -141,7 +152,7 @@ class KeyCaseForm(CommentForm):
 
 
 class MergeForm(ReasonForm):
-    into_number = IntegerField(_l("并入同届次的编号"), validators=[InputRequired("请填写要并入的编号。")])
+    into_number = ChineseIntegerField(_l("并入同届次的编号"), validators=[InputRequired("请填写要并入的编号。")])
 
 
 class ContactForm(FlaskForm):
