@@ -13,11 +13,13 @@ from flask import request
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from caseflow import clock
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reply, ResultClass, User
 from caseflow.models.user import UNIT_ROLES
 from caseflow.services import assignments, cases, disclosure, feedback, handling
+from caseflow.services.due import due_date
 from caseflow.web import forms
 from caseflow.web.forms import options
 from caseflow.workflow import engine
@@ -243,8 +245,14 @@ def build_form(action: Action, case: Case, target, user: User, formdata=None) ->
         data.update(action.prefill(target, user))
     if action.key == "key_case":
         data["key_case"] = not case.key_case
+    if action.key == "assign":
+        data["assigned_on"] = clock.today()
     form = action.form(formdata=formdata, data=data, prefix=f"{action.key}-{target_id(target)}")
     _fill_choices(form, case)
+    if action.key == "assign":
+        today = clock.today()
+        form.reply_due.description = f"按规则（今日交办）：{due_date(case.body, 'reply', today).isoformat()}"
+        form.co_due.description = f"按规则（今日交办）：{due_date(case.body, 'co_opinion', today).isoformat()}"
     return form
 
 

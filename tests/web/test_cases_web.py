@@ -256,3 +256,22 @@ def test_public_portal_shows_only_published_text(w, client, db):
     disclosure.withhold(w["dispatcher"], d.id, d.version, "涉及过程性信息")
     assert client.get(f"/public/{d.id}").status_code == 404
     assert second_case.title not in client.get("/public/").get_data(as_text=True)
+
+
+def test_assign_form_shows_computed_due_dates_and_assigns(w, clients, db):
+    case = w.registered()
+    c = clients("dispatcher")
+    page = c.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "按规则（今日交办）：2025-06-03" in page and "按规则（今日交办）：2025-04-03" in page
+    p = f"assign-{case.id}-"
+    r = c.post(f"/cases/{case.id}/do/assign/{case.id}", data={
+        "csrf_token": csrf_token(page), p + "version": case.version, p + "lead_unit_ids": w.lead.id,
+        p + "co_unit_ids": w.co.id, p + "assigned_on": "2025-03-03", p + "reply_due": "2025-05-30"})
+    assert r.status_code == 422 and "修改办理期限须说明理由" in r.get_data(as_text=True)
+    r = c.post(f"/cases/{case.id}/do/assign/{case.id}", data={
+        "csrf_token": csrf_token(page), p + "version": case.version, p + "lead_unit_ids": w.lead.id,
+        p + "co_unit_ids": w.co.id, p + "assigned_on": "2025-03-03", p + "reply_due": "2025-05-30",
+        p + "due_reason": "区人代会前答复"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert case.state == "assigned" and w.lead_of(case).due_date.isoformat() == "2025-05-30"
