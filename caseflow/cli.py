@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(holidays_group)
     app.cli.add_command(workflow_group)
+    app.cli.add_command(import_group)
 
 
 @click.command("create-user")
@@ -130,3 +131,40 @@ def workflow_diagram(name, output, readme):
         click.echo(f"已写入 {output}")
     else:
         click.echo(text, nl=False)
+
+
+@click.group("import")
+def import_group():
+    """Import spreadsheets."""
+
+
+@import_group.command("cases")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--session", "session_ref", required=True, help="届次：编号或名称")
+@click.option("--as", "username", default="dispatcher", show_default=True, help="以哪个督查科账号导入")
+@click.option("--dry-run", is_flag=True, help="仅检查，不导入")
+def import_cases(path, session_ref, username, dry_run):
+    """Import a 交办清单 (.xlsx): all rows or none; every bad row is listed."""
+    from caseflow.models import Session, User
+    from caseflow.services import importer
+
+    session = db.session.scalar(select(Session).where(
+        (Session.id == int(session_ref)) if session_ref.isdigit() else (Session.name == session_ref)))
+    if session is None:
+        raise click.BadParameter(f"找不到届次“{session_ref}”。", param_hint="--session")
+    actor = db.session.scalar(select(User).where(User.username == username))
+    if actor is None:
+        raise click.BadParameter(f"找不到用户“{username}”。", param_hint="--as")
+    try:
+        with open(path, "rb") as fh:
+            result = importer.run(actor, fh, session, dry_run=dry_run)
+    except importer.ServiceError as e:
+        raise click.ClickException(e.message) from e
+    for e in result.errors:
+        click.echo(f"第{e.row}行 [{e.column}] {e.reason}")
+    if result.errors:
+        raise click.ClickException(f"发现 {len(result.errors)} 处错误，未导入任何数据。")
+    if dry_run:
+        click.echo(f"检查通过：将导入 {len(result.planned)} 件（未保存）。")
+    else:
+        click.echo(f"已导入 {result.created} 件。新增提出人 {len(result.new_proposers)} 位。")

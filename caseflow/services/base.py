@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -26,9 +27,21 @@ CONSTRAINT_MESSAGES = [
 ]
 
 
+_depth: ContextVar[int] = ContextVar("transaction_depth", default=0)
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
-    """Commit once at the end; on any error roll back everything and explain it."""
+    """Commit once at the end; on any error roll back everything and explain it.
+
+    A nested use (an import running many services) joins the outer transaction: only the
+    outermost one commits or rolls back, so a batch is all-or-nothing.
+    """
+    if _depth.get():
+        yield
+        db.session.flush()
+        return
+    token = _depth.set(1)
     try:
         yield
         db.session.commit()
@@ -41,6 +54,8 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        _depth.reset(token)
 
 
 def integrity_message(e: IntegrityError) -> ValidationError:

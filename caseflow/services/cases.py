@@ -1,7 +1,6 @@
 """Registering, assigning and closing cases (the dispatcher's state changes)."""
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -42,7 +41,7 @@ class CaseInput:
     key_case: bool = False
 
 
-def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = (), commit: bool = True) -> Case:
+def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = ()) -> Case:
     """登记: validate every field with a message next to it, then store the case (and its files)."""
     _require(actor, what="登记")
     session = db.session.get(Session, data.session_id)
@@ -67,7 +66,7 @@ def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = 
         Case.body == data.body, Case.session_id == session.id, Case.number == data.number
     )):
         raise ValidationError(f"{session.name}已有第{data.number}号。", "number")
-    with transaction() if commit else nullcontext():
+    with transaction():
         case = Case(
             body=data.body, session_id=session.id, number=data.number, title=data.title.strip(),
             text=data.text.strip(), category_id=data.category_id, lead_proposer_id=lead.id,

@@ -89,17 +89,22 @@ def index():
 @roles_required("handler", "unit_leader")
 def inbox():
     """The unit's open assignments, most urgent first, and the replies waiting to be signed."""
-    open_assignments = db.session.scalars(
-        select(Assignment).join(Case).where(Assignment.unit_id == current_user.unit_id,
-                                            Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
-                                            Case.state.not_in(("withdrawn", "merged")))
-        .options(selectinload(Assignment.case).selectinload(Case.session)).order_by(Assignment.due_date, Assignment.id)
-    ).all()
     drafts = db.session.scalars(
         select(Reply).join(Assignment, Assignment.id == Reply.assignment_id)
         .where(Assignment.unit_id == current_user.unit_id, Reply.replied_at.is_(None)).order_by(Reply.id)
     ).all()
-    return render_template("cases/inbox.html", assignments=open_assignments, drafts=drafts, today=clock.today())
+    return render_template("cases/inbox.html", assignments=open_assignments(current_user.unit_id), drafts=drafts,
+                           today=clock.today())
+
+
+def open_assignments(unit_id: int) -> list[Assignment]:
+    """A unit's assignments that still owe something, most urgent first."""
+    return list(db.session.scalars(
+        select(Assignment).join(Case).where(Assignment.unit_id == unit_id,
+                                            Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
+                                            Case.state.not_in(("withdrawn", "merged")))
+        .options(selectinload(Assignment.case).selectinload(Case.session)).order_by(Assignment.due_date, Assignment.id)
+    ))
 
 
 @bp.route("/new", methods=["GET", "POST"])

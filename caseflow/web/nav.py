@@ -9,6 +9,7 @@ ITEMS = [
     ("cases.inbox", _l("待办"), ("handler", "unit_leader")),
     ("cases.index", _l("案件列表"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
     ("cases.register", _l("登记"), ("dispatcher",)),
+    ("sheets.import_cases", _l("导入"), ("dispatcher",)),
     ("public.index", _l("办理结果公开"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
 ]
 

@@ -24,9 +24,8 @@ def _published():
     )
 
 
-@bp.route("/")
-def index():
-    args = request.args
+def published_query(args):
+    """Published replies matching the portal's filters (year, body, unit, free text)."""
     query = _published()
     year = args.get("year", type=int)
     if year:
@@ -37,11 +36,21 @@ def index():
         query = query.where(Reply.assignment_id.in_(select(Assignment.id).where(Assignment.unit_id == unit_id)))
     if q := args.get("q", "").strip()[:100]:
         query = query.where(or_(Case.title.contains(q), Disclosure.published_text.contains(q)))
+    return query.order_by(Disclosure.decided_at.desc(), Disclosure.id.desc())
+
+
+def published_rows(args):
+    return db.session.execute(published_query(args).options(selectinload(Case.session))).all()
+
+
+@bp.route("/")
+def index():
+    args = request.args
+    query = published_query(args)
     page = max(args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(
-        query.options(selectinload(Case.session)).order_by(Disclosure.decided_at.desc(), Disclosure.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.options(selectinload(Case.session)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)).all()
     years = db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all()

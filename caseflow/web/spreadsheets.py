@@ -1,0 +1,114 @@
+"""Excel in and out: the 交办清单 import page, its template, and exports of the case lists."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField
+from wtforms.validators import DataRequired
+
+from caseflow import clock
+from caseflow.access import roles_required
+from caseflow.extensions import db
+from caseflow.models import Assignment, Case, Session
+from caseflow.models.base import BODY_LABELS
+from caseflow.services import importer
+from caseflow.web.cases import _attach_error, _filter_choices, filtered_cases, open_assignments
+from caseflow.web.forms import CaseFilterForm, Select, options
+from caseflow.web.public import published_rows
+from caseflow.xlsx import workbook_bytes
+
+bp = Blueprint("sheets", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportForm(FlaskForm):
+    session_id = Select("届次", coerce=int, validators=[DataRequired("请选择届次。")])
+    file = FileField("交办清单（.xlsx）")
+    dry_run = BooleanField("仅检查，不导入")
+
+
+def _download(data: bytes, name: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+@bp.route("/cases/import", methods=["GET", "POST"])
+@roles_required("dispatcher")
+def import_cases():
+    form = ImportForm()
+    form.session_id.choices = options([(s.id, f"{s.year} {s.name}（{BODY_LABELS[s.body]}）") for s in
+                                       db.session.scalars(select(Session).order_by(Session.year.desc(), Session.id))])
+    result = None
+    if form.validate_on_submit():
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.file.errors = ["请选择要导入的 .xlsx 文件。"]
+        else:
+            try:
+                result = importer.run(current_user, upload.stream, db.session.get(Session, form.session_id.data),
+                                      dry_run=form.dry_run.data)
+            except importer.ImportRefused as e:
+                _attach_error(form, e)
+    status = 422 if form.errors or form.form_errors or (result and result.errors) else 200
+    return render_template("cases/import.html", form=form, result=result,
+                           labels=importer.COLUMN_LABELS), status
+
+
+@bp.route("/cases/import/template.xlsx")
+@roles_required("dispatcher")
+def import_template():
+    return _download(importer.template_bytes(), "交办清单导入模板.xlsx")
+
+
+CASE_HEADERS = ["年度", "类别", "编号", "标题", "分类", "领衔", "主办单位", "会办单位", "状态", "办理期限", "重点督办"]
+
+
+def _case_row(case: Case) -> list:
+    leads = [a for a in case.assignments if a.role in ("lead", "split") and a.state != "returned"]
+    return [case.session.year, case.body_label, case.number, case.title,
+            case.category.name if case.category else "", case.lead_proposer.name,
+            "、".join(a.unit.name for a in leads),
+            "、".join(a.unit.name for a in case.assignments if a.role == "co" and a.state != "returned"),
+            case.state_label, min((a.due_date for a in leads), default=None), "是" if case.key_case else ""]
+
+
+@bp.route("/cases/export.xlsx")
+@login_required
+def export_cases():
+    """The case list with the filters in the URL, as the list page shows it."""
+    form = CaseFilterForm(request.args)
+    _filter_choices(form)
+    query = filtered_cases(form if form.validate() else CaseFilterForm(formdata=None))
+    cases = db.session.execute(query.options(
+        selectinload(Case.assignments).selectinload(Assignment.unit), selectinload(Case.session),
+        selectinload(Case.category), selectinload(Case.lead_proposer))
+        .order_by(Session.year.desc(), Case.body, Case.number).execution_options(yield_per=1000)).scalars()
+    return _download(workbook_bytes("案件列表", CASE_HEADERS, (_case_row(c) for c in cases),
+                                    widths=[6, 12, 8, 50, 10, 10, 24, 30, 10, 12, 8]),
+                     f"案件列表-{clock.today().isoformat()}.xlsx")
+
+
+@bp.route("/cases/inbox/export.xlsx")
+@roles_required("handler", "unit_leader")
+def export_inbox():
+    today = clock.today()
+    rows = ([a.due_date, (a.due_date - today).days, a.case.body_label, a.case.number, a.case.title, a.role_label,
+             a.state_label] for a in open_assignments(current_user.unit_id))
+    return _download(workbook_bytes("待办", ["办理期限", "剩余天数", "类别", "编号", "标题", "角色", "状态"], rows,
+                                    widths=[12, 10, 12, 8, 50, 8, 14]),
+                     f"待办-{today.isoformat()}.xlsx")
+
+
+@bp.route("/public/export.xlsx")
+def export_public():
+    rows = ([case.session.year, case.body_label, case.number, case.title, d.decided_at.astimezone(clock.LOCAL_TZ).date()
+             if d.decided_at else None] for d, case, reply in published_rows(request.args))
+    return _download(workbook_bytes("公开答复", ["年度", "类别", "编号", "标题", "公开日期"], rows,
+                                    widths=[6, 12, 8, 60, 12]), "公开答复.xlsx")
+

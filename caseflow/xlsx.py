@@ -1,0 +1,70 @@
+"""Spreadsheet cells in and out: header matching, tolerant dates, formula-safe export."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+EXCEL_EPOCH = date(1899, 12, 30)
+DATE_TEXT = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def normalize(text: Any) -> str:
+    """Full-width to half-width, trimmed; None → ''."""
+    return unicodedata.normalize("NFKC", str(text)).strip() if text is not None else ""
+
+
+def header_key(text: Any) -> str:
+    """A header reduced for matching: no spaces, brackets unified (“承办单位（主办）” → 承办单位(主办))."""
+    return re.sub(r"\s+", "", normalize(text))
+
+
+def parse_date(value: Any) -> date:
+    """A date from a date cell, an Excel serial number or text (2023年3月1日, 2023/3/1, 2023-03-01)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 1 <= value < 2958466:
+            raise ValueError
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    text = normalize(value)
+    if text.isdigit() and len(text) <= 5:
+        return parse_date(int(text))
+    match = DATE_TEXT.match(text)
+    if not match:
+        raise ValueError
+    return date(*map(int, match.groups()))  # raises for 2023-02-30
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
+                   widths: Sequence[int] | None = None) -> bytes:
+    """An .xlsx in write-only mode (constant memory): Chinese headers, frozen header row,
+    dates as real dates, every text cell formula-safe."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    ws.freeze_panes = "A2"
+    for i, width in enumerate(widths or (), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.append(list(headers))
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
