@@ -12,7 +12,7 @@ from caseflow.extensions import db
 from caseflow.models import Case, Holiday, User
 from caseflow.services import reminders
 from caseflow.services.base import transaction
-from caseflow.services.due import due_date
+from caseflow.services.due import due_date, forget_calendars
 from caseflow.workflow import engine
 
 
@@ -27,6 +27,7 @@ def import_chinesecalendar(years: Iterable[int], *, commit: bool = True) -> int:
         db.session.add_all(Holiday(day=d, is_workday=w, name=n) for d, w, n in entries)
         count += len(entries)
     db.session.flush()
+    forget_calendars()
     recompute_open_due_dates(None)
     if commit:
         db.session.commit()
@@ -69,6 +70,7 @@ def set_day(actor: User, day: date, is_workday: bool, name: str = "") -> Holiday
         else:
             row.is_workday, row.name = is_workday, name.strip()
         db.session.flush()
+        forget_calendars()
         recompute_open_due_dates(actor)
     return row
 

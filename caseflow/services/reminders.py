@@ -58,7 +58,8 @@ def sync_assignment(a: Assignment) -> None:
     if a.is_open and a.case.state not in ("withdrawn", "merged"):
         purpose = PURPOSE_BY_ROLE[a.role]
         wanted = [(k, d, a.due_date) for k, d in planned(a.case.body, purpose, a.due_date, today)]
-    db.session.flush()
+    if a.id is None:
+        db.session.flush()
     sync(a.case, f"assignment:{a.id}", wanted, a)
 
 
