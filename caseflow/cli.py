@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(holidays_group)
     app.cli.add_command(workflow_group)
     app.cli.add_command(import_group)
+    app.cli.add_command(report_group)
 
 
 @click.command("create-user")
@@ -168,3 +169,26 @@ def import_cases(path, session_ref, username, dry_run):
         click.echo(f"检查通过：将导入 {len(result.planned)} 件（未保存）。")
     else:
         click.echo(f"已导入 {result.created} 件。新增提出人 {len(result.new_proposers)} 位。")
+
+
+@click.group("report")
+def report_group():
+    """Write report PDFs."""
+
+
+@report_group.command("unit")
+@click.option("--unit", "unit_name", required=True, help="单位名称或简称")
+@click.option("--year", type=int, required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="默认：<年度>年办理工作总结-<单位>.pdf")
+def report_unit(unit_name, year, output):
+    """The unit's year-end summary (年度办理工作总结) as a PDF."""
+    from caseflow.models import Unit
+    from caseflow.reports import unit_summary
+
+    unit = db.session.scalar(select(Unit).where((Unit.name == unit_name) | (Unit.short_name == unit_name)))
+    if unit is None:
+        raise click.BadParameter(f"找不到单位“{unit_name}”。", param_hint="--unit")
+    path = output or f"{year}年办理工作总结-{unit.name}.pdf"
+    with open(path, "wb") as fh:
+        fh.write(unit_summary.render({"unit_id": unit.id, "year": year}, lambda _: None))
+    click.echo(f"已写入 {path}")

@@ -19,13 +19,14 @@ from caseflow.deadlines import supported_chinesecalendar_years
 from caseflow.extensions import db
 from caseflow.models import Case, Category, Proposer, Reminder, ResultClass, Session, Unit, User
 from caseflow.models.user import ROLE_LABELS
-from caseflow.services import assignments, cases, disclosure, feedback, handling, reminders
+from caseflow.services import assignments, cases, disclosure, feedback, handling, reminders, report_drafts
 from caseflow.services.holidays import import_chinesecalendar, years_with_entries
 from caseflow.passwords import hash_password
 from caseflow.services.users import create_user
 from caseflow.workflow.engine import LinkActor
 
 DEMO_FILE = Path(__file__).with_name("demo.yaml")
+REPORT_FILE = Path(__file__).with_name("report_2023.yaml")
 DEMO_PASSWORD = "demo-2023"
 
 # how far each demo stage walks along the lifecycle
@@ -60,6 +61,7 @@ def seed_demo(path: Path = DEMO_FILE) -> SeedResult:
     finally:
         clock.freeze(None)
     _reminders_from_today()
+    _report_draft(REPORT_FILE)
     return result
 
 
@@ -238,3 +240,16 @@ def _reminders_from_today() -> None:
         for a in case.assignments:
             reminders.sync_assignment(a)
     db.session.commit()
+
+
+def _report_draft(path: Path) -> None:
+    """The reference unit's year-end narrative, saved as its draft unless one exists."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    unit = db.session.scalar(select(Unit).where(Unit.name == data["unit"]))
+    if report_drafts.unit_draft(unit.id, data["year"]) is not None:
+        return
+    clerk = db.session.scalar(select(User).where(User.unit_id == unit.id, User.role == "handler"))
+    narrative = report_drafts.UnitNarrative.from_json(
+        {**data, "featured": [dict(f, text=f["text"].strip()) for f in data["featured"]]})
+    allowed = {(f.body, f.number) for f in narrative.featured}
+    report_drafts.save_unit_draft(clerk, unit.id, data["year"], narrative, None, allowed)

@@ -1,0 +1,33 @@
+"""答复函: the reply letter of one reply, as a GB/T 9704 PDF."""
+from __future__ import annotations
+
+from caseflow import clock
+from caseflow.models import Reply
+from caseflow.reports.render import render_pdf
+
+ADDRESSEE_SUFFIX = {"npc_suggestion": "代表", "cppcc_proposal": "委员"}
+
+
+def chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def reply_letter_pdf(reply: Reply) -> bytes:
+    case = reply.assignment.case
+    lead = case.lead_proposer
+    addressee = lead.name + (ADDRESSEE_SUFFIX[case.body] if lead.type == "individual" else "")
+    day = (reply.replied_at or clock.now()).astimezone(clock.LOCAL_TZ).date()
+    return render_pdf(
+        "reply_letter.html",
+        unit=reply.assignment.unit.name,
+        doc_number=reply.doc_number,
+        mark=reply.result_class.code if reply.result_class else "",
+        signer_line=f"签发人：{reply.signer.name}" if reply.signer else "（未签发）",
+        addressee=addressee,
+        paragraphs=[p.strip() for p in reply.text.splitlines() if p.strip()]
+        or [f"您提出的《{case.title}》已收悉，答复见附件。"],
+        date=chinese_date(day),
+        contact_name=reply.contact_name,
+        contact_phone=reply.contact_phone,
+        cc=reply.cc,
+    )

@@ -1,0 +1,154 @@
+"""Reports: the unit year-end summary editor and its PDF, report jobs, the reply letter."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaField
+from sqlalchemy import select
+from wtforms.validators import Length, Optional
+
+from caseflow.access import get_visible_case, roles_required
+from caseflow.errors import ValidationError
+from caseflow.extensions import db
+from caseflow.models import ReportJob, Reply, Session, Unit
+from caseflow.reports import unit_summary
+from caseflow.reports.letters import reply_letter_pdf
+from caseflow.services import report_jobs
+from caseflow.services.report_drafts import FeaturedCase, UnitNarrative, can_write, save_unit_draft, unit_draft
+from caseflow.web.forms import Select, options
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+READERS = ("dispatcher", "supervisor", "admin", "handler", "unit_leader")
+FEATURED_SLOTS = 4
+
+
+def pdf_response(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(name)}"})
+
+
+class FeaturedForm(FlaskForm):
+    class Meta:
+        csrf = False  # part of the outer form, which carries the token
+
+    case = Select("案件", validators=[Optional()])
+    text = TextAreaField("案例内容", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
+
+
+class UnitReportForm(FlaskForm):
+    version = HiddenField()
+    written_on = StringField("落款日期（如 2023-11-13，留空为今天）", validators=[Optional(), Length(max=10)])
+    measures = TextAreaField("二、办理举措", validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
+    follow_up = TextAreaField("三、办理“回头看”（补充说明）", validators=[Optional(), Length(max=20000)],
+                              render_kw={"rows": 4})
+    cases_intro = TextAreaField("四、特色案例（导语）", validators=[Optional(), Length(max=20000)], render_kw={"rows": 2})
+    featured = FieldList(FormField(FeaturedForm), min_entries=FEATURED_SLOTS, max_entries=FEATURED_SLOTS)
+    innovation = TextAreaField("五、创新成效", validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+
+
+def _unit_for(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or (current_user.role in ("handler", "unit_leader") and current_user.unit_id != unit_id):
+        abort(404)
+    return unit
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index():
+    """Which year-end summaries exist to write or read: a unit's own, or every unit's."""
+    years = db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all()
+    if current_user.role in ("handler", "unit_leader"):
+        units = [current_user.unit]
+    else:
+        units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).all()
+    return render_template("reports/index.html", units=units, years=years)
+
+
+@bp.route("/unit/<int:unit_id>/<int:year>", methods=["GET", "POST"])
+@roles_required(*READERS)
+def unit_report(unit_id: int, year: int):
+    unit = _unit_for(unit_id)
+    summary = unit_summary.build(unit, year)
+    draft = unit_draft(unit.id, year)
+    narrative = summary.narrative
+    form = UnitReportForm(data={
+        "version": draft.version if draft else "", "written_on": narrative.written_on,
+        "measures": narrative.measures, "follow_up": narrative.follow_up, "cases_intro": narrative.cases_intro,
+        "innovation": narrative.innovation,
+        "featured": [{"case": f"{f.body}:{f.number}", "text": f.text} for f in narrative.featured]})
+    choices = [("", "—")] + [(f"{r.body_key}:{r.number}", f"{r.body[:2]} 第{r.number}号 {r.title[:30]}")
+                             for r in summary.appendix]
+    for slot in form.featured:
+        slot.case.choices = options(choices)
+    editable = can_write(current_user, unit.id)
+    if form.validate_on_submit():
+        if not editable:
+            abort(403)
+        featured = []
+        for slot in form.featured:
+            if slot.case.data:
+                body, number = slot.case.data.split(":")
+                featured.append(FeaturedCase(number=int(number), body=body, text=slot.text.data or ""))
+        try:
+            save_unit_draft(current_user, unit.id, year, UnitNarrative(
+                written_on=form.written_on.data or "", measures=form.measures.data or "",
+                follow_up=form.follow_up.data or "", cases_intro=form.cases_intro.data or "",
+                featured=featured, innovation=form.innovation.data or ""),
+                int(form.version.data) if form.version.data else None,
+                {(r.body_key, r.number) for r in summary.appendix})
+        except ValidationError as e:
+            form.form_errors.append(e.message)
+        else:
+            flash("草稿已保存。", "success")
+            return redirect(url_for("reports.unit_report", unit_id=unit.id, year=year))
+    return render_template("reports/unit.html", form=form, summary=summary, unit=unit, year=year,
+                           editable=editable), 422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/unit/<int:unit_id>/<int:year>.pdf")
+@roles_required(*READERS)
+def unit_report_pdf(unit_id: int, year: int):
+    unit = _unit_for(unit_id)
+    params = {"unit_id": unit.id, "year": year}
+    if unit_summary.count_cases(unit.id, year) > report_jobs.INLINE_LIMIT:
+        job = report_jobs.start(current_user, "unit", params)
+        return redirect(url_for("reports.job", job_id=job.id))
+    return pdf_response(unit_summary.render(params, lambda _: None), f"{year}年办理工作总结-{unit.name}.pdf")
+
+
+def _own_job(job_id: int) -> ReportJob:
+    job = db.session.get(ReportJob, job_id)
+    if job is None or job.requested_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.route("/jobs/<int:job_id>")
+@login_required
+def job(job_id: int):
+    return render_template("reports/job.html", job=_own_job(job_id))
+
+
+@bp.route("/jobs/<int:job_id>/download")
+@login_required
+def job_download(job_id: int):
+    job = _own_job(job_id)
+    if job.state != "done":
+        abort(404)
+    return send_file(report_jobs.job_path(job), mimetype="application/pdf", download_name=f"report-{job.id}.pdf")
+
+
+@bp.route("/cases/<int:case_id>/replies/<int:reply_id>/letter.pdf")
+@login_required
+def reply_letter(case_id: int, reply_id: int):
+    case = get_visible_case(current_user, case_id)
+    reply = db.session.get(Reply, reply_id)
+    if reply is None or reply.case_id != case.id:
+        abort(404)
+    if reply.replied_at is None and current_user.unit_id != reply.assignment.unit_id:
+        abort(404)  # an unsigned draft is the unit's own business
+    return pdf_response(reply_letter_pdf(reply), f"答复函-{case.number_label}.pdf")
