@@ -18,7 +18,7 @@ def accept(actor: User, assignment_id: int, version: int) -> Assignment:
         leads = [x for x in a.case.lead_assignments if x.state != "returned"]
         if a.case.state == "assigned" and all(x.state != "pending" for x in leads):
             engine.fire(actor, "start", case=a.case, system=True)
-        reminders.sync_assignment(a)
+        # still open, same due date: the reminders planned at 交办 stand as they are
     return a
 
 
