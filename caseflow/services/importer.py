@@ -23,7 +23,7 @@ from caseflow.services.base import transaction
 from caseflow.xlsx import header_key, normalize, parse_date, workbook_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = 10000
 SEPARATORS = re.compile(r"[、，,；;]+")
 
 # column → accepted header variants (compared after header_key normalisation)

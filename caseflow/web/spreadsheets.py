@@ -56,8 +56,8 @@ def import_cases():
             except importer.ImportRefused as e:
                 _attach_error(form, e)
     status = 422 if form.errors or form.form_errors or (result and result.errors) else 200
-    return render_template("cases/import.html", form=form, result=result,
-                           labels=importer.COLUMN_LABELS), status
+    return render_template("cases/import.html", form=form, result=result, labels=importer.COLUMN_LABELS,
+                           max_rows=importer.MAX_ROWS, max_mb=importer.MAX_BYTES // 1024 // 1024), status
 
 
 @bp.route("/cases/import/template.xlsx")
