@@ -147,3 +147,16 @@ def test_large_report_renders_through_a_job(app, db, make, frozen_clock, monkeyp
     assert download.data.startswith(b"%PDF") and b"%%EOF" in download.data[-1024:]
     download.close()
     assert login(w["other_handler"]).get(f"/reports/jobs/{job.id}").status_code == 404
+
+
+def test_font_names_are_configurable(app, db, make, tmp_path, frozen_clock, monkeypatch):
+    frozen_clock(START)
+    w = World(make, db)
+    w.assigned()
+    render = lambda: unit_summary.render({"unit_id": w.lead.id, "year": 2025}, lambda _: None)  # noqa: E731
+    default = {f["name"].split("+")[1] for f in pdfcheck.fonts(render(), tmp_path)}
+    assert "Noto-Serif-CJK-SC" in default and "Noto-Sans-CJK-SC" in default  # 仿宋 and 黑体 fall back
+    monkeypatch.setitem(app.config, "REPORT_FONT_BODY", '"Noto Sans CJK SC"')
+    monkeypatch.setitem(app.config, "REPORT_FONT_TITLE", '"Noto Sans CJK SC"')
+    configured = {f["name"].split("+")[1] for f in pdfcheck.fonts(render(), tmp_path)}
+    assert configured == {"Noto-Sans-CJK-SC"}
