@@ -26,6 +26,9 @@ CONSTRAINT_MESSAGES = [
      "该单位已是本件的承办单位。", "units"),
     (("ck_users_unit_role_has_unit",), "经办人和单位负责人必须属于一个承办单位。", "unit"),
     (("lead_proposer_id",), "请指定领衔代表/提案者。", "lead_proposer"),
+    (("uq_units_name", "units.name"), "已有同名的单位。", "name"),
+    (("uq_sessions_body_term_meeting", "sessions.body, sessions.term, sessions.meeting"),
+     "该届次已存在（同一类别的届和次不能重复）。", "meeting"),
 ]
 
 
@@ -40,8 +43,7 @@ def transaction() -> Iterator[None]:
     outermost one commits or rolls back, so a batch is all-or-nothing.
     """
     if _depth.get():
-        yield
-        db.session.flush()
+        yield  # the outermost transaction flushes and commits
         return
     token = _depth.set(1)
     try:

@@ -44,6 +44,28 @@ class CaseInput:
 def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = ()) -> Case:
     """登记: validate every field with a message next to it, then store the case (and its files)."""
     _require(actor, what="登记")
+    with db.session.no_autoflush:  # in an import, the rows before are flushed with the next assign
+        session = _validated_session(data)
+    with transaction():
+        case = Case(
+            body=data.body, session_id=session.id, number=data.number, title=data.title.strip(),
+            text=data.text.strip(), category_id=data.category_id, lead_proposer_id=data.lead_proposer_id,
+            consent=data.consent, no_written_reply=data.no_written_reply, key_case=data.key_case,
+            state=engine.workflow(data.body).initial("case"),
+            cosigners=[CaseCosigner(position=i, proposer_id=p) for i, p in enumerate(data.cosigner_ids, 1)],
+        )
+        db.session.add(case)
+        files = []
+        if any(u and u.filename for u in uploads):
+            db.session.flush()  # the files are stored against the case's id
+            files = [attachments.store(u, actor, case.id, "attachments") for u in uploads if u and u.filename]
+        engine.record(actor, "register", case=case,
+                      payload={"number": case.number, "attachments": [f.filename for f in files]})
+    return case
+
+
+def _validated_session(data: CaseInput) -> Session:
+    """Check every field of ``data`` (ValidationError for the first bad one); its session."""
     session = db.session.get(Session, data.session_id)
     if session is None or session.body != data.body:
         raise ValidationError("请选择该类别的届次。", "session_id")
@@ -66,20 +88,7 @@ def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = 
         Case.body == data.body, Case.session_id == session.id, Case.number == data.number
     )):
         raise ValidationError(f"{session.name}已有第{data.number}号。", "number")
-    with transaction():
-        case = Case(
-            body=data.body, session_id=session.id, number=data.number, title=data.title.strip(),
-            text=data.text.strip(), category_id=data.category_id, lead_proposer_id=lead.id,
-            consent=data.consent, no_written_reply=data.no_written_reply, key_case=data.key_case,
-            state=engine.workflow(data.body).initial("case"),
-            cosigners=[CaseCosigner(position=i, proposer_id=p) for i, p in enumerate(data.cosigner_ids, 1)],
-        )
-        db.session.add(case)
-        db.session.flush()
-        files = [attachments.store(u, actor, case.id, "attachments") for u in uploads if u and u.filename]
-        engine.record(actor, "register", case=case,
-                      payload={"number": case.number, "attachments": [f.filename for f in files]})
-    return case
+    return session
 
 
 @dataclass
@@ -94,9 +103,16 @@ def assign(actor: User, case_id: int, version: int, units: list[UnitAssignment],
            assigned_on: date | None = None, comment: str = "") -> Case:
     """交办: give the case to its units with computed (or overridden) due dates."""
     with transaction():
-        case = get(Case, case_id, version)
+        return assign_case(actor, get(Case, case_id, version), units, assigned_on, comment)
+
+
+def assign_case(actor: User, case: Case, units: list[UnitAssignment], assigned_on: date | None = None,
+                comment: str = "") -> Case:
+    """交办 of a case already in hand (an import assigns the case it has just registered)."""
+    with transaction():
         _require(actor, what="交办")
-        _check_units(case, units)
+        with db.session.no_autoflush:
+            _check_units(case, units)
         start = assigned_on or clock.today()
         if start > clock.today():
             raise ValidationError("交办日期不能晚于今天。", "assigned_on")

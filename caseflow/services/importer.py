@@ -258,7 +258,7 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
             reason = "交办清单指定期限" if row.due_date else ""
             units = [cases.UnitAssignment(u.id, role, row.due_date, reason) for u in row.lead_units]
             units += [cases.UnitAssignment(u.id, "co") for u in row.co_units]
-            cases.assign(actor, case.id, case.version, units, assigned_on=row.assigned_on)
+            cases.assign_case(actor, case, units, assigned_on=row.assigned_on)
             result.created += 1
     return result
 

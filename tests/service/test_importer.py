@@ -150,14 +150,14 @@ def test_a_failure_while_creating_rolls_back_every_row(w, db, monkeypatch):
     before = _counts(db)
     from caseflow.services import cases
 
-    real_assign = cases.assign
+    real_assign = cases.assign_case
 
-    def fail_on_third(actor, case_id, version, units, **kw):
-        if db.session.get(Case, case_id).number == 3:
+    def fail_on_third(actor, case, units, **kw):
+        if case.number == 3:
             raise RuntimeError("disk full")
-        return real_assign(actor, case_id, version, units, **kw)
+        return real_assign(actor, case, units, **kw)
 
-    monkeypatch.setattr(cases, "assign", fail_on_third)
+    monkeypatch.setattr(cases, "assign_case", fail_on_third)
     with pytest.raises(RuntimeError):
         importer.run(w["dispatcher"], xlsx([row(n) for n in range(1, 5)]), w.session)
     assert _counts(db) == before
