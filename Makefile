@@ -11,9 +11,9 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres apt-run apt-test postgres
+.PHONY: run test apt-run apt-test postgres translations
 
-run: apt-run $(BIN)/.run-deps
+run: apt-run $(BIN)/.run-deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask holidays import
 	$(BIN)/flask seed-demo
@@ -21,9 +21,9 @@ run: apt-run $(BIN)/.run-deps
 	@echo "caseflow: http://$(HOST):$(PORT)/  (上面列出了演示账号和密码)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
 
-test: apt-run apt-test $(BIN)/.test-deps postgres
+test: apt-run apt-test $(BIN)/.test-deps translations postgres
 	$(BIN)/python -m pytest
-	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not browser"
 
 # Debian packages, installed only when missing (apt-get update only then, too)
 apt-run apt-test:
@@ -52,3 +52,7 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect 15 main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL on 127.0.0.1:5432 did not come up"; exit 1
+
+# the English catalog (msgids are the Chinese UI strings); the .mo files are build output
+translations: $(BIN)/.run-deps
+	$(BIN)/pybabel -q compile -d caseflow/translations

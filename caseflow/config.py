@@ -56,4 +56,19 @@ def from_environment() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "caseflow@localhost"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        # the reminder scheduler (caseflow/scheduler.py)
+        "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60")),
+        "SCHEDULER_BATCH_SIZE": int(os.environ.get("SCHEDULER_BATCH_SIZE", "200")),
+        "REMINDER_MAX_ATTEMPTS": int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5")),
+        "REMINDER_RETRY_SECONDS": float(os.environ.get("REMINDER_RETRY_SECONDS", "60")),
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "caseflow.services.delivery:LoggingSms"),
+        # statistics (caseflow/stats.py)
+        "LIGHT_YELLOW_DAYS": int(os.environ.get("LIGHT_YELLOW_DAYS", "15")),
+        "STATS_EXTENSION_COUNTS": _bool("STATS_EXTENSION_COUNTS", True),
+        # CSS font-family lists for the PDF reports; empty: GB/T 9704 names with the Noto CJK fallback
+        "REPORT_FONT_BODY": os.environ.get("REPORT_FONT_BODY", ""),
+        "REPORT_FONT_TITLE": os.environ.get("REPORT_FONT_TITLE", ""),
+        "REPORT_FONT_HEADING": os.environ.get("REPORT_FONT_HEADING", ""),
+        "ACCESS_LINK_DAYS": int(os.environ.get("ACCESS_LINK_DAYS", "90")),
     }

@@ -3,6 +3,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -15,8 +17,8 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请填写用户名。"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请填写密码。"), Length(max=200)])
+    username = StringField(_l("用户名"), validators=[DataRequired("请填写用户名。"), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired("请填写密码。"), Length(max=200)])
 
 
 def _safe_next(target: str | None) -> str:
@@ -24,6 +26,14 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("cases.index")
+
+
+def _fresh_session() -> None:
+    """A new session at login and logout (no fixation); only the chosen language survives."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,10 +47,10 @@ def login():
         except ValidationError as e:
             form[e.field or "password"].errors.append(e.message)
         else:
-            session.clear()
+            _fresh_session()
             session.permanent = True
             login_user(user)
-            flash(f"欢迎，{user.name}。", "success")
+            flash(_("欢迎，%(name)s。", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -49,8 +59,8 @@ def login():
 @login_required
 def logout():
     logout_user()
-    session.clear()
-    flash("已退出登录。", "info")
+    _fresh_session()
+    flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -20,7 +20,7 @@ from caseflow.services import attachments
 from caseflow.services.cases import CaseInput, register_case
 from caseflow.timeline import case_timeline
 from caseflow.web import case_actions
-from caseflow.web.forms import CaseFilterForm, RegisterForm, options
+from caseflow.web.forms import CaseFilterForm, RegisterForm, attach_error, options
 from caseflow.workflow import spec
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -130,20 +130,11 @@ def register():
         try:
             case = register_case(current_user, data, uploads=request.files.getlist("attachments"))
         except ValidationError as e:
-            _attach_error(form, e)
+            attach_error(form, e)
         else:
             flash(f"已登记 {case.session.name} {case.number_label}。", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_template("cases/register.html", form=form), 422 if form.errors else 200
-
-
-def _attach_error(form, e: ValidationError) -> None:
-    """Show a service's refusal next to its field (or above the form)."""
-    field = getattr(form, e.field, None) if e.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, e.message] if isinstance(field.errors, list) else [e.message]
-    else:
-        form.form_errors.append(e.message)
 
 
 def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status: int = 200):
@@ -192,7 +183,7 @@ def act(case_id: int, key: str, target: int):
         try:
             action.run(current_user, case, row, form)
         except ValidationError as e:
-            _attach_error(form, e)
+            attach_error(form, e)
         else:
             flash(action.done, "success")
             return redirect(url_for("cases.detail", case_id=case.id))

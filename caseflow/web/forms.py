@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from caseflow.errors import ServiceError
 from caseflow.models.case import CONSENT_LABELS
 from caseflow.models.contact import CONTACT_KIND_LABELS
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
@@ -202,3 +203,12 @@ class PublishForm(VersionedForm):
                        validators=[DataRequired("请选择公开方式。")])
     published_text = TextAreaField(_l("公开文本（已去除联系方式）"),
                                    validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})
+
+
+def attach_error(form: FlaskForm, e: ServiceError) -> None:
+    """Show a service's refusal next to its field (or above the form)."""
+    field = getattr(form, e.field, None) if e.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, e.message] if isinstance(field.errors, list) else [e.message]
+    else:
+        form.form_errors.append(e.message)

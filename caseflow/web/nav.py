@@ -12,6 +12,8 @@ ITEMS = [
     ("sheets.import_cases", _l("导入"), ("dispatcher",)),
     ("reports.index", _l("年度总结"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader")),
     ("public.index", _l("办理结果公开"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
+    ("proposer.links", _l("代表委员链接"), ("admin", "dispatcher")),
+    ("admin.users", _l("系统管理"), ("admin",)),
 ]
 
 

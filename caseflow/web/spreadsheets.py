@@ -16,8 +16,8 @@ from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Session
 from caseflow.models.base import BODY_LABELS
 from caseflow.services import importer
-from caseflow.web.cases import _attach_error, _filter_choices, filtered_cases, open_assignments
-from caseflow.web.forms import CaseFilterForm, Select, options
+from caseflow.web.cases import _filter_choices, filtered_cases, open_assignments
+from caseflow.web.forms import CaseFilterForm, Select, attach_error, options
 from caseflow.web.public import published_rows
 from caseflow.xlsx import workbook_bytes
 
@@ -54,7 +54,7 @@ def import_cases():
                 result = importer.run(current_user, upload.stream, db.session.get(Session, form.session_id.data),
                                       dry_run=form.dry_run.data)
             except importer.ImportRefused as e:
-                _attach_error(form, e)
+                attach_error(form, e)
     status = 422 if form.errors or form.form_errors or (result and result.errors) else 200
     return render_template("cases/import.html", form=form, result=result, labels=importer.COLUMN_LABELS,
                            max_rows=importer.MAX_ROWS, max_mb=importer.MAX_BYTES // 1024 // 1024), status
