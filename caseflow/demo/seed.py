@@ -214,7 +214,7 @@ def _reply_all(ctx, case: Case, spec: dict, day: date, ordinal_note: str) -> Non
             doc_number=f"长{a.unit.short_name}〔2023〕{case.number}号",
             contact_name=handler.name, contact_phone="021-22050000",
             result_class_id=ctx["classes"][spec["body"], spec["result"]].id,
-            text=f"关于{case.title}的答复{ordinal_note}：经认真研究，现答复如下。本单位高度重视，"
+            text=f"您提出的《{case.title}》{ordinal_note}收悉。经认真研究，现答复如下：本单位高度重视，"
                  "已会同相关部门研究落实，具体措施见正文。感谢对长宁区工作的关心和支持。"))
         _at(day, 15)
         handling.sign_reply(_unit_user(ctx, a.unit, "unit_leader"), reply.id, reply.version)
