@@ -19,7 +19,11 @@ run: apt-run $(BIN)/.run-deps translations
 	$(BIN)/flask seed-demo
 	@echo
 	@echo "caseflow: http://$(HOST):$(PORT)/  (上面列出了演示账号和密码)"
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app
+	@# the web server and the reminder scheduler side by side; Ctrl-C (or either one ending) stops both
+	@trap 'kill $$web $$scheduler 2>/dev/null' INT TERM; \
+	$(BIN)/flask scheduler & scheduler=$$!; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile - wsgi:app & web=$$!; \
+	wait -n; kill $$web $$scheduler 2>/dev/null; wait
 
 test: apt-run apt-test $(BIN)/.test-deps translations postgres
 	$(BIN)/python -m pytest

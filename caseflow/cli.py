@@ -1,4 +1,4 @@
-"""``flask`` commands: create-user, seed-demo, holidays."""
+"""``flask`` commands: create-user, seed-demo, holidays, scheduler."""
 from __future__ import annotations
 
 import click
@@ -9,6 +9,7 @@ from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import Proposer, Unit
 from caseflow.models.user import ROLES
+from caseflow.scheduler import scheduler_command
 from caseflow.workflow import spec
 
 
@@ -19,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(workflow_group)
     app.cli.add_command(import_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(scheduler_command)
 
 
 @click.command("create-user")

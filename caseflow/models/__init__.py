@@ -9,7 +9,7 @@ from caseflow.models.event import Event
 from caseflow.models.feedback import Feedback, FollowUp
 from caseflow.models.holiday import Holiday
 from caseflow.models.proposer import AccessLink, Proposer
-from caseflow.models.reminder import Notification, Reminder
+from caseflow.models.reminder import Notification, Reminder, ReminderDelivery
 from caseflow.models.reply import CoOpinion, Reply
 from caseflow.models.report import ReportDraft, ReportJob
 from caseflow.models.session import Session
@@ -20,6 +20,6 @@ from caseflow.models.vocabulary import Category, ResultClass
 __all__ = [
     "AccessLink", "Assignment", "Attachment", "Base", "Case", "CaseCosigner", "Category",
     "CoOpinion", "Contact", "Disclosure", "Event", "Feedback", "FollowUp", "Holiday",
-    "LoginAttempt", "Notification", "Proposer", "Reminder", "Reply", "ReportDraft",
+    "LoginAttempt", "Notification", "Proposer", "Reminder", "ReminderDelivery", "Reply", "ReportDraft",
     "ReportJob", "ResultClass", "Session", "Unit", "User",
 ]

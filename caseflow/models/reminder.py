@@ -9,6 +9,7 @@ from caseflow import clock
 from caseflow.models.base import Base, one_of
 
 REMINDER_STATES = ("pending", "sent", "cancelled", "failed")
+DELIVERY_CHANNELS = ("email", "sms")
 
 
 class Reminder(Base):
@@ -54,3 +55,24 @@ class Notification(Base):
     read_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("user_id", "reminder_id"),)
+
+
+class ReminderDelivery(Base):
+    """One message of a reminder that an external channel (e-mail, SMS) accepted.
+
+    The scheduler commits it on its own right after the send, before the reminder is marked
+    sent, so a scheduler that dies in between does not send that message again.
+    """
+
+    __tablename__ = "reminder_deliveries"
+    __table_args__ = (
+        one_of("channel", DELIVERY_CHANNELS),
+        UniqueConstraint("reminder_id", "channel", "recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(120))  # an e-mail address or a phone number
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    delivered_at: Mapped[datetime] = mapped_column(default=clock.now)

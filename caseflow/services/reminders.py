@@ -19,16 +19,22 @@ from caseflow.workflow import spec
 PURPOSE_BY_ROLE = {"lead": "reply", "split": "reply", "co": "co_opinion"}
 
 
+def overdue_step(body: str, deadline: date, not_before: date) -> date:
+    """The first day on the overdue grid (every ``overdue_every_days`` after the deadline)
+    that is not before ``not_before``."""
+    step = spec.load(body)["reminders"]["overdue_every_days"]
+    overdue = deadline + timedelta(days=step)
+    if overdue < not_before:
+        overdue += timedelta(days=step * -(-(not_before - overdue).days // step))
+    return overdue
+
+
 def planned(body: str, purpose: str, deadline: date, today: date) -> list[tuple[str, date]]:
     """(kind, send_on) pairs for a deadline, from today on."""
     rules = spec.load(body)["reminders"]
     plan = [(f"{purpose}_before_{n}", deadline - timedelta(days=n)) for n in rules["before_days"]]
     plan.append((f"{purpose}_due", deadline))
-    step = rules["overdue_every_days"]
-    overdue = deadline + timedelta(days=step)
-    if overdue < today:
-        overdue += timedelta(days=step * -(-(today - overdue).days // step))
-    plan.append((f"{purpose}_overdue", overdue))
+    plan.append((f"{purpose}_overdue", overdue_step(body, deadline, today)))
     return [(kind, day) for kind, day in plan if day >= today]
 
 
@@ -40,9 +46,10 @@ def sync(case: Case, target: str, wanted: list[tuple[str, date, date]], assignme
     """
     rows = {(r.kind, r.send_on): r for r in db.session.scalars(select(Reminder).where(Reminder.target == target))}
     keep = {(k, d) for k, d, _ in wanted}
-    for key, r in rows.items():
-        if r.state == "pending" and key not in keep:
-            r.state = "cancelled"
+    if unwanted := [r.id for key, r in rows.items() if r.state == "pending" and key not in keep]:
+        # in SQL, still pending: the scheduler may be sending one of them right now
+        db.session.execute(update(Reminder).where(Reminder.id.in_(unwanted), Reminder.state == "pending")
+                           .values(state="cancelled").execution_options(synchronize_session="fetch"))
     for kind, send_on, deadline in wanted:
         row = rows.get((kind, send_on))
         if row is None:

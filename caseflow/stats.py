@@ -1,0 +1,509 @@
+"""District statistics (统计口径, DESIGN §5), each figure one SQL aggregation.
+
+Population: the assignments (承办) of every case that was not withdrawn or merged, except those
+returned (已退回). 主办 means ``lead`` and 分办 ``split`` (each split unit answers for its part);
+会办 means ``co``. A :class:`Filter` narrows it by unit, body (人大建议 / 政协提案), session (届次),
+the session's year, and a date range (inclusive, Shanghai dates) applied to:
+
+- the 交办 date (assigned_at) for what counts assignments: 承办数, 办复率, 按期办复率,
+  会办及时率, 见面率 / 沟通率, overdue and traffic lights;
+- the first reply date (首次答复) for what counts replied cases: 解决采纳率 and the class
+  distribution, 满意率, 主动公开率, average handling days, 回头看 conversions.
+
+Assignment figures count assignments (a case with two split units counts twice); case figures
+(满意率, 见面率, 公开率, 回头看) count distinct cases, so a unit's row counts its own cases and
+the district total counts each case once. Dates and due dates come from the rows the services
+write with the event log (replies, co-opinions, feedback, contacts, disclosures, follow-ups) and,
+for the due date that was in force when a unit answered, from the events themselves.
+
+Every function takes a :class:`Filter` and returns plain dataclasses; :func:`unit_table` gives
+every figure for every unit in three grouped queries (dashboard, PDF reports).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
+
+from caseflow import clock
+from caseflow.extensions import db
+from caseflow.models import (
+    Assignment,
+    Case,
+    CoOpinion,
+    Contact,
+    Disclosure,
+    Event,
+    Feedback,
+    FollowUp,
+    Reply,
+    ResultClass,
+    Session,
+    Unit,
+)
+from caseflow.models.assignment import CLOSED_ASSIGNMENT_STATES
+
+LEAD_ROLES = ("lead", "split")
+ENDED_CASE_STATES = ("closed", "withdrawn", "merged")
+
+
+@dataclass(frozen=True)
+class Filter:
+    start: date | None = None  # inclusive; 交办 or first-reply date, see the module docstring
+    end: date | None = None
+    unit_id: int | None = None
+    body: str | None = None
+    session_id: int | None = None
+    year: int | None = None  # the session's year
+    as_of: date | None = None  # "today" for what is due or overdue; default: today
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+    rate: Decimal | None  # numerator ÷ denominator to 4 places; None when there is nothing to count
+
+    @classmethod
+    def of(cls, numerator: int | None, denominator: int | None) -> Rate:
+        n, d = int(numerator or 0), int(denominator or 0)
+        return cls(n, d, (Decimal(n) / Decimal(d)).quantize(Decimal("0.0001"), ROUND_HALF_UP) if d else None)
+
+    @property
+    def percent(self) -> str:
+        """"95.5%", or "—" when there is nothing to count."""
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+
+@dataclass(frozen=True)
+class Handled:
+    """承办数: lead (主办, 分办) and co (会办) assignments."""
+
+    lead: int
+    co: int
+
+    @property
+    def total(self) -> int:
+        return self.lead + self.co
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """满意率 and 满意率(含基本满意) over the evaluated cases, and the 不满意 cases."""
+
+    satisfied: Rate  # 满意 ÷ evaluated
+    satisfied_or_basic: Rate  # (满意 + 基本满意) ÷ evaluated
+    dissatisfied: int  # 不满意件数
+
+
+@dataclass(frozen=True)
+class ClassCount:
+    label: str | None  # None: replied without a result class
+    count: int
+
+
+@dataclass(frozen=True)
+class DisclosureFigures:
+    published: Rate  # 主动公开率: published ÷ replied lead cases
+    withheld: int  # 不予公开件数
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # (reason, cases), most frequent first
+
+
+@dataclass(frozen=True)
+class Average:
+    count: int
+    days: Decimal | None  # to 1 place; None when nothing was replied
+
+
+@dataclass(frozen=True)
+class Lights:
+    """Traffic light of open assignments: green > yellow days left, yellow ≤, red overdue."""
+
+    green: int
+    yellow: int
+    red: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every figure of DESIGN §5 for one population (a unit, or the district)."""
+
+    handled: Handled
+    reply_rate: Rate
+    on_time_rate: Rate
+    co_timely_rate: Rate
+    adoption_rate: Rate
+    classes: list[ClassCount]
+    satisfaction: Satisfaction
+    first_satisfaction: Satisfaction
+    meeting_rate: Rate
+    contact_rate: Rate
+    disclosure: DisclosureFigures
+    handling_days: Average
+    lights: Lights
+    conversions: Rate
+
+    @property
+    def overdue(self) -> int:
+        return self.lights.red
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit_id: int
+    unit_name: str
+    figures: Figures
+
+
+# -- SQL building blocks ---------------------------------------------------------------------------
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _local_date(column: Any) -> Any:
+    """The Shanghai date of a UTC timestamp (UTC+8 all year: China has no summer time)."""
+    if _postgres():
+        return cast(func.timezone("Asia/Shanghai", column), Date)
+    return func.date(column, "+8 hours", type_=Date)
+
+
+def _days_between(later: Any, earlier: Any) -> Any:
+    if _postgres():
+        return later - earlier
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _json_date(value: Any) -> Any:
+    return cast(value, Date) if _postgres() else func.date(value, type_=Date)
+
+
+def _assigned_due(case_id: Any, unit_id: Any) -> Any:
+    """The due date given at 交办, from the ``assign`` (or 追加交办 ``register``) event's payload."""
+    if _postgres():
+        unit = func.json_array_elements(Event.payload["units"]).table_valued("value").alias("unit")
+        due, unit_of = unit.c.value.op("->>")("due_date"), cast(unit.c.value.op("->>")("unit_id"), Integer)
+    else:
+        unit = func.json_each(Event.payload, "$.units").table_valued("value").alias("unit")
+        due, unit_of = func.json_extract(unit.c.value, "$.due_date"), func.json_extract(unit.c.value, "$.unit_id")
+    return (select(_json_date(due)).select_from(Event).join(unit, true())
+            .where(Event.case_id == case_id, Event.transition.in_(("assign", "register")), unit_of == unit_id)
+            .order_by(Event.at).limit(1).scalar_subquery())
+
+
+def _due_then(assignment_id: Any, case_id: Any, unit_id: Any, moment: Any, fallback: Any) -> Any:
+    """The due date in force at ``moment``: the last approved 延期 (if ``STATS_EXTENSION_COUNTS``)
+    or calendar recomputation before it, else the one given at 交办. Read from the events, because
+    重新办理 overwrites the assignment's due dates."""
+    changes = ["due_recomputed"] + (["approve_extension"] if current_app.config["STATS_EXTENSION_COUNTS"] else [])
+    changed = (select(_json_date(Event.payload["new_due"].as_string()))
+               .where(Event.assignment_id == assignment_id, Event.transition.in_(changes), Event.at < moment)
+               .order_by(Event.at.desc(), Event.id.desc()).limit(1).scalar_subquery())
+    return func.coalesce(changed, _assigned_due(case_id, unit_id), fallback)
+
+
+def _facts(f: Filter) -> Subquery:
+    """One row per assignment of the population, with what the figures count."""
+    first = (select(Reply.assignment_id, func.min(Reply.replied_at).label("at"))
+             .where(Reply.replied_at.is_not(None)).group_by(Reply.assignment_id).subquery("first_reply"))
+    replied_on = _local_date(first.c.at)
+    latest = (select(Reply.result_class_id, ResultClass.adopted)
+              .outerjoin(ResultClass, ResultClass.id == Reply.result_class_id)
+              .where(Reply.assignment_id == Assignment.id, Reply.replied_at.is_not(None))
+              .order_by(Reply.replied_at.desc(), Reply.id.desc()).limit(1))
+    before_reply = Contact.contacted_on <= func.coalesce(replied_on, Contact.contacted_on)
+    original, current = aliased(ResultClass), aliased(ResultClass)
+    disclosed = (select(Disclosure.id).join(Reply, Reply.id == Disclosure.reply_id)
+                 .where(Reply.assignment_id == Assignment.id))
+    query = (
+        select(
+            Assignment.id, Assignment.case_id, Assignment.unit_id, Assignment.due_date,
+            Assignment.role.in_(LEAD_ROLES).label("lead"),
+            and_(Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES), Case.state.not_in(ENDED_CASE_STATES)).label("open"),
+            _local_date(Assignment.assigned_at).label("assigned_on"),
+            first.c.at.label("replied_at"),
+            replied_on.label("replied_on"),
+            _local_date(CoOpinion.sent_at).label("opinion_on"),
+            _due_then(Assignment.id, Assignment.case_id, Assignment.unit_id,
+                      func.coalesce(first.c.at, CoOpinion.sent_at), Assignment.original_due_date).label("due_then"),
+            latest.with_only_columns(Reply.result_class_id).scalar_subquery().label("class_id"),
+            latest.with_only_columns(ResultClass.adopted).scalar_subquery().label("adopted"),
+            select(Feedback.overall).where(Feedback.case_id == Assignment.case_id, Feedback.ordinal == 1)
+            .scalar_subquery().label("first_overall"),
+            select(Feedback.overall).where(Feedback.case_id == Assignment.case_id, Feedback.overall != "no_response")
+            .order_by(Feedback.ordinal.desc()).limit(1).scalar_subquery().label("final_overall"),
+            exists().where(Contact.assignment_id == Assignment.id, Contact.kind == "meeting", before_reply)
+            .label("met"),
+            exists().where(Contact.assignment_id == Assignment.id, before_reply).label("contacted"),
+            exists(disclosed.where(Disclosure.state == "published")).label("published"),
+            exists(disclosed.where(Disclosure.state == "withheld")).label("withheld"),
+            exists().where(FollowUp.assignment_id == Assignment.id).label("followed_up"),
+            exists(select(FollowUp.id)
+                   .join(original, original.id == FollowUp.original_result_class_id)
+                   .join(current, current.id == FollowUp.current_result_class_id)
+                   .where(FollowUp.assignment_id == Assignment.id, current.position < original.position))
+            .label("converted"),
+        )
+        .join(Case, Case.id == Assignment.case_id)
+        .join(Session, Session.id == Case.session_id)
+        .outerjoin(first, first.c.assignment_id == Assignment.id)
+        .outerjoin(CoOpinion, CoOpinion.assignment_id == Assignment.id)
+        .where(Assignment.state != "returned", Case.state.not_in(("withdrawn", "merged")))
+    )
+    for column, value in ((Assignment.unit_id, f.unit_id), (Case.body, f.body), (Case.session_id, f.session_id),
+                          (Session.year, f.year)):
+        if value is not None:
+            query = query.where(column == value)
+    return query.subquery("facts")
+
+
+def _in_range(day: Any, f: Filter) -> Any:
+    return and_(true(), *([day >= f.start] if f.start else []), *([day <= f.end] if f.end else []))
+
+
+def _aggregates(x: Any, f: Filter) -> dict[str, Any]:
+    """Every count the figures need, over the facts ``x``."""
+    as_of = f.as_of or clock.today()
+    yellow_until = as_of + timedelta(days=current_app.config["LIGHT_YELLOW_DAYS"])
+    assigned = _in_range(x.assigned_on, f)
+    lead, co = and_(x.lead, assigned), and_(~x.lead, assigned)
+    replied = and_(x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
+    open_ = and_(x.open, assigned)
+
+    def n(*conditions: Any) -> Any:
+        return func.count(case((and_(*conditions), 1)))
+
+    def cases(*conditions: Any) -> Any:
+        return func.count(distinct(case((and_(*conditions), x.case_id))))
+
+    return {
+        "lead": n(lead), "co": n(co),
+        "replied": n(lead, x.replied_at.is_not(None)),
+        "due": n(lead, or_(x.replied_at.is_not(None), x.due_date < as_of)),
+        "on_time": n(lead, x.replied_on <= x.due_then),
+        "co_due": n(co, or_(x.opinion_on.is_not(None), x.due_date < as_of)),
+        "co_timely": n(co, x.opinion_on <= x.due_then),
+        "lead_cases": cases(lead), "met": cases(lead, x.met), "contacted": cases(lead, x.contacted),
+        "red": n(open_, x.due_date < as_of),
+        "yellow": n(open_, x.due_date >= as_of, x.due_date <= yellow_until),
+        "green": n(open_, x.due_date > yellow_until),
+        "answered": n(replied), "adopted": n(replied, x.adopted),
+        "days": func.avg(case((replied, _days_between(x.replied_on, x.assigned_on)))),
+        "replied_cases": cases(replied),
+        "published": cases(replied, x.published), "withheld": cases(replied, x.withheld),
+        "followed_up": cases(replied, x.followed_up), "converted": cases(replied, x.converted),
+        **{f"{which}_{answer}": cases(replied, getattr(x, f"{which}_overall") == answer)
+           for which in ("first", "final") for answer in ("satisfied", "basically_satisfied", "dissatisfied")},
+    }
+
+
+def _select(f: Filter, names: tuple[str, ...] | None = None, by_unit: bool = False) -> Select:
+    x = _facts(f).c
+    columns = {k: v for k, v in _aggregates(x, f).items() if names is None or k in names}
+    query = select(*(v.label(k) for k, v in columns.items()))
+    return query.add_columns(x.unit_id).group_by(x.unit_id) if by_unit else query
+
+
+def _row(f: Filter, *names: str) -> Any:
+    return db.session.execute(_select(f, names)).one()
+
+
+def _satisfaction(row: Any, which: str) -> Satisfaction:
+    s, b, d = (getattr(row, f"{which}_{a}") for a in ("satisfied", "basically_satisfied", "dissatisfied"))
+    return Satisfaction(Rate.of(s, s + b + d), Rate.of(s + b, s + b + d), d)
+
+
+def _average(count: int, days: Any) -> Average:
+    return Average(count, None if days is None else Decimal(str(days)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+SATISFACTION_COLUMNS = tuple(f"{w}_{a}" for w in ("first", "final")
+                             for a in ("satisfied", "basically_satisfied", "dissatisfied"))
+
+
+# -- the figures ------------------------------------------------------------------------------------
+
+
+def handled(f: Filter) -> Handled:
+    """承办数 (cases handled): 主办 (lead, split) and 会办 (co) assignments, counted separately,
+    by 交办 date (长宁 2023: 主办 3 + 会办 8 = 11)."""
+    row = _row(f, "lead", "co")
+    return Handled(row.lead, row.co)
+
+
+def reply_rate(f: Filter) -> Rate:
+    """办复率 (reply rate) = lead assignments replied ÷ lead assignments due (应办复: replied, or past
+    their due date on ``as_of``), by 交办 date."""
+    row = _row(f, "replied", "due")
+    return Rate.of(row.replied, row.due)
+
+
+def on_time_rate(f: Filter) -> Rate:
+    """按期办复率 (on-time reply rate) = lead assignments whose first reply came on or before the due
+    date then in force (an approved 延期 counts, unless STATS_EXTENSION_COUNTS is off) ÷ lead
+    assignments due (as for 办复率; at year end every one is due), by 交办 date."""
+    row = _row(f, "on_time", "due")
+    return Rate.of(row.on_time, row.due)
+
+
+def co_timely_rate(f: Filter) -> Rate:
+    """会办及时率 (co-opinion timeliness) = co assignments whose 会办意见 was sent by its due date
+    (1 month after 交办, or as extended) ÷ co assignments due, by 交办 date."""
+    row = _row(f, "co_timely", "co_due")
+    return Rate.of(row.co_timely, row.co_due)
+
+
+def adoption_rate(f: Filter) -> Rate:
+    """解决采纳率 (adoption rate) = replied lead assignments whose latest reply is in an adopted class
+    (人大: 解决采纳, 政协: 解决或采纳; ``ResultClass.adopted``) ÷ replied lead assignments, by
+    first-reply date."""
+    row = _row(f, "adopted", "answered")
+    return Rate.of(row.adopted, row.answered)
+
+
+def class_distribution(f: Filter) -> list[ClassCount]:
+    """办理结果分类 (result classes) of the replied lead assignments (latest reply), by first-reply
+    date, in the classes' order; ``None`` counts replies without a class."""
+    return [ClassCount(label, n) for label, n in db.session.execute(_classes(f))]
+
+
+def _classes(f: Filter, by_unit: bool = False) -> Select:
+    facts = _facts(f)
+    x, unit = facts.c, [facts.c.unit_id] if by_unit else []
+    return (select(*unit, ResultClass.label, func.count())
+            .select_from(facts).outerjoin(ResultClass, ResultClass.id == x.class_id)
+            .where(x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
+            .group_by(*unit, ResultClass.label)
+            .order_by(func.min(func.coalesce(ResultClass.position, 999)), ResultClass.label))
+
+
+def satisfaction(f: Filter, first: bool = False) -> Satisfaction:
+    """满意率 (satisfaction) = 满意 ÷ evaluated cases; 满意率(含基本满意) = (满意 + 基本满意) ÷ evaluated;
+    不满意件数. Over replied lead cases, by first-reply date. The final evaluation is the proposer's
+    latest answer (征询期满未反馈 is no evaluation); ``first=True`` gives 初次满意率 from the
+    first evaluation (a first round that lapsed counts as not evaluated)."""
+    return _satisfaction(_row(f, *SATISFACTION_COLUMNS), "first" if first else "final")
+
+
+def meeting_rate(f: Filter) -> Rate:
+    """见面率 (face-to-face rate) = lead cases with a 见面 contact by the lead unit on or before its
+    first reply (any so far, if not replied yet) ÷ lead cases, by 交办 date."""
+    row = _row(f, "met", "lead_cases")
+    return Rate.of(row.met, row.lead_cases)
+
+
+def contact_rate(f: Filter) -> Rate:
+    """沟通率 (contact rate): as 见面率, with a contact of any kind (见面, 电话, 线上)."""
+    row = _row(f, "contacted", "lead_cases")
+    return Rate.of(row.contacted, row.lead_cases)
+
+
+def disclosure(f: Filter) -> DisclosureFigures:
+    """主动公开率 (disclosure rate) = replied lead cases with a published reply ÷ replied lead cases;
+    不予公开 cases with their reasons. By first-reply date."""
+    row = _row(f, "published", "replied_cases", "withheld")
+    return DisclosureFigures(Rate.of(row.published, row.replied_cases), row.withheld, disclosure_reasons(f))
+
+
+def disclosure_reasons(f: Filter) -> list[tuple[str, int]]:
+    """不予公开 reasons with their number of cases, most frequent first."""
+    return [(reason, n) for reason, n in db.session.execute(_reasons(f))]
+
+
+def _reasons(f: Filter, by_unit: bool = False) -> Select:
+    facts = _facts(f)
+    x, unit = facts.c, [facts.c.unit_id] if by_unit else []
+    cases = func.count(distinct(Disclosure.case_id))
+    return (select(*unit, Disclosure.reason, cases)
+            .select_from(facts).join(Reply, Reply.assignment_id == x.id)
+            .join(Disclosure, Disclosure.reply_id == Reply.id)
+            .where(Disclosure.state == "withheld", x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
+            .group_by(*unit, Disclosure.reason)
+            .order_by(cases.desc(), Disclosure.reason))
+
+
+def handling_days(f: Filter) -> Average:
+    """Average handling days (平均办理天数): calendar days from 交办 to the first reply, over replied
+    lead assignments, by first-reply date."""
+    row = _row(f, "answered", "days")
+    return _average(row.answered, row.days)
+
+
+def traffic_lights(f: Filter) -> Lights:
+    """Traffic light (红黄绿灯) of the open assignments (lead and co; cases not closed) on ``as_of``:
+    red overdue, yellow ≤ LIGHT_YELLOW_DAYS (15) days left, green more."""
+    row = _row(f, "green", "yellow", "red")
+    return Lights(row.green, row.yellow, row.red)
+
+
+def overdue_count(f: Filter) -> int:
+    """逾期件数 (overdue): open assignments past their due date on ``as_of`` (the red light)."""
+    return traffic_lights(f).red
+
+
+def follow_up_conversions(f: Filter) -> Rate:
+    """回头看 conversions (回头看转化) = replied lead cases whose 回头看 record raised the result class
+    (to one listed before the class at the reply) ÷ replied lead cases with a 回头看 record, by
+    first-reply date."""
+    row = _row(f, "converted", "followed_up")
+    return Rate.of(row.converted, row.followed_up)
+
+
+def _figures(row: Any, classes: list[ClassCount], reasons: list[tuple[str, int]]) -> Figures:
+    return Figures(
+        handled=Handled(row.lead, row.co),
+        reply_rate=Rate.of(row.replied, row.due),
+        on_time_rate=Rate.of(row.on_time, row.due),
+        co_timely_rate=Rate.of(row.co_timely, row.co_due),
+        adoption_rate=Rate.of(row.adopted, row.answered),
+        classes=classes,
+        satisfaction=_satisfaction(row, "final"),
+        first_satisfaction=_satisfaction(row, "first"),
+        meeting_rate=Rate.of(row.met, row.lead_cases),
+        contact_rate=Rate.of(row.contacted, row.lead_cases),
+        disclosure=DisclosureFigures(Rate.of(row.published, row.replied_cases), row.withheld, reasons),
+        handling_days=_average(row.answered, row.days),
+        lights=Lights(row.green, row.yellow, row.red),
+        conversions=Rate.of(row.converted, row.followed_up),
+    )
+
+
+def summary(f: Filter) -> Figures:
+    """Every figure for the filter's whole population (the district, or one unit)."""
+    row = db.session.execute(_select(f)).one()
+    return _figures(row, class_distribution(f), disclosure_reasons(f))
+
+
+def unit_table(f: Filter) -> list[UnitFigures]:
+    """Every figure for every unit with assignments in the filter, by unit name (three queries)."""
+    rows = {r.unit_id: r for r in db.session.execute(_select(f, by_unit=True))}
+    classes: dict[int, list[ClassCount]] = {}
+    for unit_id, label, n in db.session.execute(_classes(f, by_unit=True)):
+        classes.setdefault(unit_id, []).append(ClassCount(label, n))
+    reasons: dict[int, list[tuple[str, int]]] = {}
+    for unit_id, reason, n in db.session.execute(_reasons(f, by_unit=True)):
+        reasons.setdefault(unit_id, []).append((reason, n))
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(rows))).all())
+    return [UnitFigures(unit_id, names[unit_id], _figures(rows[unit_id], classes.get(unit_id, []),
+                                                          reasons.get(unit_id, [])))
+            for unit_id in sorted(rows, key=lambda u: names[u])]
