@@ -12,13 +12,16 @@ from caseflow.errors import PermissionDenied, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, CaseCosigner, Category, Proposer, Session, Unit, User
 from caseflow.models.assignment import ASSIGNMENT_ROLES
+from caseflow.models.base import BODY_LABELS
 from caseflow.models.case import CONSENTS
+from caseflow.models.proposer import PROPOSER_KIND_LABELS
 from caseflow.services import attachments, reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
 from caseflow.workflow import engine
 
 DISPATCHERS = ("dispatcher",)
+PROPOSER_KIND_BY_BODY = {"npc_suggestion": "deputy", "cppcc_proposal": "member"}
 
 
 def _require(actor: User, roles=DISPATCHERS, what: str = "此操作") -> None:
@@ -78,17 +81,25 @@ def _validated_session(data: CaseInput) -> Session:
     lead = db.session.get(Proposer, data.lead_proposer_id) if data.lead_proposer_id else None
     if lead is None:
         raise ValidationError("请指定领衔代表/提案者。", "lead_proposer_id")
+    if lead.kind != PROPOSER_KIND_BY_BODY[data.body]:
+        raise ValidationError(f"{BODY_LABELS[data.body]}的领衔人应为{PROPOSER_KIND_LABELS[PROPOSER_KIND_BY_BODY[data.body]]}。",
+                              "lead_proposer_id")
     if data.category_id is not None:
         category = db.session.get(Category, data.category_id)
         if category is None or category.body != data.body:
             raise ValidationError("请选择该类别的分类。", "category_id")
     if len(set(data.cosigner_ids)) != len(data.cosigner_ids) or lead.id in data.cosigner_ids:
         raise ValidationError("联名人不能重复，也不能与领衔人相同。", "cosigner_ids")
-    if db.session.scalar(select(Case.id).where(
-        Case.body == data.body, Case.session_id == session.id, Case.number == data.number
-    )):
-        raise ValidationError(f"{session.name}已有第{data.number}号。", "number")
+    if message := number_taken(session, data.number):
+        raise ValidationError(message, "number")
     return session
+
+
+def number_taken(session: Session, number: int) -> str | None:
+    """The message when ``number`` is already used in ``session`` (the form shows it early too)."""
+    if db.session.scalar(select(Case.id).where(Case.session_id == session.id, Case.number == number)):
+        return f"{session.name}已有第{number}号。"
+    return None
 
 
 @dataclass

@@ -29,7 +29,7 @@ CSP = (
 def register_web(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from caseflow.web import admin, auth, cases, proposer, public, reports, spreadsheets
+    from caseflow.web import admin, auth, cases, dashboard, proposer, public, reports, spreadsheets
     from caseflow.web.nav import nav_items
 
     app.register_blueprint(auth.bp)
@@ -37,6 +37,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(spreadsheets.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(proposer.bp)
     app.add_template_global(nav_items)

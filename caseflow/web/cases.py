@@ -17,7 +17,7 @@ from caseflow.models import (
 from caseflow.models.assignment import CLOSED_ASSIGNMENT_STATES
 from caseflow.models.base import BODY_LABELS
 from caseflow.services import attachments
-from caseflow.services.cases import CaseInput, register_case
+from caseflow.services.cases import CaseInput, number_taken, register_case
 from caseflow.timeline import case_timeline
 from caseflow.web import case_actions
 from caseflow.web.forms import CaseFilterForm, RegisterForm, attach_error, options
@@ -134,6 +134,11 @@ def register():
         else:
             flash(f"已登记 {case.session.name} {case.number_label}。", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    elif form.is_submitted() and not form.number.errors and form.number.data and form.session_id.data:
+        # the other fields failed: still say now that the number is taken, not after the next submit
+        session = db.session.get(Session, form.session_id.data)
+        if session is not None and (message := number_taken(session, form.number.data)):
+            form.number.errors = [*form.number.errors, message]
     return render_template("cases/register.html", form=form), 422 if form.errors else 200
 
 

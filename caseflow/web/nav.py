@@ -10,6 +10,7 @@ ITEMS = [
     ("cases.index", _l("案件列表"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
     ("cases.register", _l("登记"), ("dispatcher",)),
     ("sheets.import_cases", _l("导入"), ("dispatcher",)),
+    ("dashboard.index", _l("督办看板"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader")),
     ("reports.index", _l("年度总结"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader")),
     ("public.index", _l("办理结果公开"), ("admin", "dispatcher", "supervisor", "handler", "unit_leader", "proposer")),
     ("proposer.links", _l("代表委员链接"), ("admin", "dispatcher")),

@@ -85,7 +85,7 @@ def live_server(_live_server_process) -> str:
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (make test installs Debian's chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: make test installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -77,9 +77,6 @@ def test_register_errors_are_shown_next_to_the_fields_and_keep_the_input(ui):
     expect(page.locator("main .empty")).to_have_text("没有符合条件的案件。")  # nothing was registered
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: the duplicate number is checked only by the service, which runs only "
-                                       "after the form validates, so an empty title hides it (caseflow/web/cases.py "
-                                       "register)")
 def test_register_reports_an_empty_title_and_a_duplicate_number_at_once(ui):
     page = ui.as_("dispatcher")
     main = _fill(page, title="")

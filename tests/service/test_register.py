@@ -77,3 +77,10 @@ def test_database_errors_that_slip_through_still_read_well(db, base):
     db.session.rollback()
     message = integrity_message(e.value)
     assert (message.field, message.message) == ("number", "本届次已有相同编号的案件。")
+
+
+def test_lead_must_be_of_the_body(db, base, make):
+    deputy = make.proposer(kind="deputy")
+    with pytest.raises(ValidationError, match="政协提案的领衔人应为政协委员") as e:
+        register_case(base["d"], _input(base, lead_proposer_id=deputy.id))
+    assert e.value.field == "lead_proposer_id"

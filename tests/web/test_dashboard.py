@@ -1,0 +1,49 @@
+"""The dashboard shows the statistics module's figures, by role, with charts that fetch nothing."""
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from caseflow import stats
+from tests.service.world import START, World
+
+
+@pytest.fixture
+def w(make, db, frozen_clock):
+    frozen_clock(START)
+    world = World(make, db)
+    world.evaluated()
+    world.assigned()
+    return world
+
+
+def test_dispatcher_sees_every_unit_with_the_figures_of_stats(w, login):
+    html = login(w["dispatcher"]).get("/dashboard/?year=2025").get_data(as_text=True)
+    f = stats.Filter(year=2025)
+    expected = stats.unit_table(f)
+    assert [u.unit_name for u in expected] and all(u.unit_name in html for u in expected)
+    lead = next(u for u in expected if u.unit_name == "主办单位").figures
+    assert lead.handled.lead == 2 and lead.reply_rate.percent in html
+    assert "合计" in html and "满意率(含基本满意)" in html
+
+
+def test_handler_sees_only_their_unit(w, login):
+    html = login(w["co_handler"]).get(f"/dashboard/?year=2025&unit_id={w.lead.id}").get_data(as_text=True)
+    assert "会办单位" in html and ">主办单位<" not in html
+
+
+def test_proposer_and_anonymous_cannot_open_it(w, login, client):
+    assert login(w["proposer"]).get("/dashboard/").status_code == 403
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_charts_are_svg_data_without_scripts(w, login):
+    html = login(w["supervisor"]).get("/dashboard/?year=2025").get_data(as_text=True)
+    uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert len(uris) == 3
+    for uri in uris:
+        svg = base64.b64decode(uri).decode()
+        assert "<svg" in svg and "<script" not in svg
+        assert not re.search(r"""(href|src)=["']https?:|url\(\s*['"]?https?:""", svg)  # nothing to fetch
