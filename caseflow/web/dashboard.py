@@ -81,3 +81,34 @@ def index():
         "dashboard/index.html", f=f, summary=summary, choice=choice, bodies=BODY_LABELS, own_unit=own_unit,
         units=stats.unit_table(f), overdue=overdue_assignments(f), today=clock.today(),
         charts=chart_uris(f, summary))
+
+
+STAT_HEADERS = ["单位", "主办", "会办", "办复率", "按期办复率", "会办及时率", "解决采纳率", "满意率", "满意率(含基本满意)",
+                "初次满意率", "不满意件数", "见面率", "沟通率", "主动公开率", "不予公开", "平均办理天数", "超期", "回头看转化"]
+
+
+def _stat_row(name: str, x: stats.Figures) -> list:
+    def pct(rate: stats.Rate):
+        return float(rate.rate) if rate.rate is not None else None
+
+    return [name, x.handled.lead, x.handled.co, pct(x.reply_rate), pct(x.on_time_rate), pct(x.co_timely_rate),
+            pct(x.adoption_rate), pct(x.satisfaction.satisfied), pct(x.satisfaction.satisfied_or_basic),
+            pct(x.first_satisfaction.satisfied), x.satisfaction.dissatisfied, pct(x.meeting_rate),
+            pct(x.contact_rate), pct(x.disclosure.published), x.disclosure.withheld,
+            float(x.handling_days.days) if x.handling_days.days is not None else None, x.overdue,
+            x.conversions.numerator]
+
+
+@bp.route("/export.xlsx")
+@roles_required(*VIEWERS)
+def export():
+    """The per-unit table as shown (rates as fractions, for the spreadsheet's own % format)."""
+    from caseflow.web.spreadsheets import xlsx_download
+    from caseflow.xlsx import workbook_bytes
+
+    f = current_filter()
+    rows = [_stat_row(u.unit_name, u.figures) for u in stats.unit_table(f)]
+    if current_user.role not in ("handler", "unit_leader"):
+        rows.append(_stat_row("合计", stats.summary(f)))
+    return xlsx_download(workbook_bytes("办理情况统计", STAT_HEADERS, rows, widths=[22] + [10] * 17),
+                     f"办理情况统计-{f.year}.xlsx")

@@ -31,7 +31,7 @@ class ImportForm(FlaskForm):
     dry_run = BooleanField("仅检查，不导入")
 
 
-def _download(data: bytes, name: str) -> Response:
+def xlsx_download(data: bytes, name: str) -> Response:
     from urllib.parse import quote
 
     return Response(data, mimetype=XLSX, headers={
@@ -63,7 +63,7 @@ def import_cases():
 @bp.route("/cases/import/template.xlsx")
 @roles_required("dispatcher")
 def import_template():
-    return _download(importer.template_bytes(), "交办清单导入模板.xlsx")
+    return xlsx_download(importer.template_bytes(), "交办清单导入模板.xlsx")
 
 
 CASE_HEADERS = ["年度", "类别", "编号", "标题", "分类", "领衔", "主办单位", "会办单位", "状态", "办理期限", "重点督办"]
@@ -89,7 +89,7 @@ def export_cases():
         selectinload(Case.assignments).selectinload(Assignment.unit), selectinload(Case.session),
         selectinload(Case.category), selectinload(Case.lead_proposer))
         .order_by(Session.year.desc(), Case.body, Case.number).execution_options(yield_per=1000)).scalars()
-    return _download(workbook_bytes("案件列表", CASE_HEADERS, (_case_row(c) for c in cases),
+    return xlsx_download(workbook_bytes("案件列表", CASE_HEADERS, (_case_row(c) for c in cases),
                                     widths=[6, 12, 8, 50, 10, 10, 24, 30, 10, 12, 8]),
                      f"案件列表-{clock.today().isoformat()}.xlsx")
 
@@ -100,7 +100,7 @@ def export_inbox():
     today = clock.today()
     rows = ([a.due_date, (a.due_date - today).days, a.case.body_label, a.case.number, a.case.title, a.role_label,
              a.state_label] for a in open_assignments(current_user.unit_id))
-    return _download(workbook_bytes("待办", ["办理期限", "剩余天数", "类别", "编号", "标题", "角色", "状态"], rows,
+    return xlsx_download(workbook_bytes("待办", ["办理期限", "剩余天数", "类别", "编号", "标题", "角色", "状态"], rows,
                                     widths=[12, 10, 12, 8, 50, 8, 14]),
                      f"待办-{today.isoformat()}.xlsx")
 
@@ -109,6 +109,6 @@ def export_inbox():
 def export_public():
     rows = ([case.session.year, case.body_label, case.number, case.title, d.decided_at.astimezone(clock.LOCAL_TZ).date()
              if d.decided_at else None] for d, case, reply in published_rows(request.args))
-    return _download(workbook_bytes("公开答复", ["年度", "类别", "编号", "标题", "公开日期"], rows,
+    return xlsx_download(workbook_bytes("公开答复", ["年度", "类别", "编号", "标题", "公开日期"], rows,
                                     widths=[6, 12, 8, 60, 12]), "公开答复.xlsx")
 

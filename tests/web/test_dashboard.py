@@ -47,3 +47,18 @@ def test_charts_are_svg_data_without_scripts(w, login):
         svg = base64.b64decode(uri).decode()
         assert "<svg" in svg and "<script" not in svg
         assert not re.search(r"""(href|src)=["']https?:|url\(\s*['"]?https?:""", svg)  # nothing to fetch
+
+
+def test_statistics_table_exports_to_excel(w, login):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    r = login(w["dispatcher"]).get("/dashboard/export.xlsx?year=2025")
+    ws = load_workbook(BytesIO(r.data)).active
+    assert ws["A1"].value == "单位" and ws["D1"].value == "办复率" and ws.freeze_panes == "A2"
+    rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    lead = next(u for u in stats.unit_table(stats.Filter(year=2025)) if u.unit_name == "主办单位").figures
+    assert rows["主办单位"][1] == lead.handled.lead == 2
+    assert rows["主办单位"][3] == float(lead.reply_rate.rate)
+    assert "合计" in rows
