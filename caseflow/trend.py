@@ -27,31 +27,33 @@ def _month(column):
     return cast(func.strftime("%m", column, "+8 hours"), Integer)
 
 
+def scope(query, f: Filter):
+    """Narrow a query over Case and Assignment to the filter's unit, body and session
+    (withdrawn and merged cases left out)."""
+    query = query.join(Session, Session.id == Case.session_id).where(Case.state.not_in(("withdrawn", "merged")))
+    if f.unit_id:
+        query = query.where(Assignment.unit_id == f.unit_id)
+    if f.body:
+        query = query.where(Case.body == f.body)
+    if f.session_id:
+        query = query.where(Case.session_id == f.session_id)
+    return query
+
+
 def monthly(f: Filter, year: int) -> list[Month]:
     """Twelve months of ``year``: lead/split assignments given and first lead replies sent."""
     start = datetime.combine(date(year, 1, 1), time(0), clock.LOCAL_TZ)
     end = datetime.combine(date(year + 1, 1, 1), time(0), clock.LOCAL_TZ)
-
-    def scoped(query):
-        query = query.join(Session, Session.id == Case.session_id).where(Case.state.not_in(("withdrawn", "merged")))
-        if f.unit_id:
-            query = query.where(Assignment.unit_id == f.unit_id)
-        if f.body:
-            query = query.where(Case.body == f.body)
-        if f.session_id:
-            query = query.where(Case.session_id == f.session_id)
-        return query
-
     assigned_month = _month(Assignment.assigned_at)
-    assigned = dict(db.session.execute(scoped(
+    assigned = dict(db.session.execute(scope(
         select(assigned_month, func.count(Assignment.id)).join(Case, Case.id == Assignment.case_id)
         .where(Assignment.role.in_(("lead", "split")), Assignment.state != "returned",
-               Assignment.assigned_at >= start, Assignment.assigned_at < end))
+               Assignment.assigned_at >= start, Assignment.assigned_at < end), f)
         .group_by(assigned_month)).all())
     replied_month = _month(Reply.replied_at)
-    replied = dict(db.session.execute(scoped(
+    replied = dict(db.session.execute(scope(
         select(replied_month, func.count(Reply.id)).join(Assignment, Assignment.id == Reply.assignment_id)
         .join(Case, Case.id == Reply.case_id)
-        .where(Reply.ordinal == 1, Reply.replied_at >= start, Reply.replied_at < end))
+        .where(Reply.ordinal == 1, Reply.replied_at >= start, Reply.replied_at < end), f)
         .group_by(replied_month)).all())
     return [Month(m, int(assigned.get(m, 0)), int(replied.get(m, 0))) for m in range(1, 13)]

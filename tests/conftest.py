@@ -183,3 +183,22 @@ def login(app):
         return c
 
     return _login
+
+
+@pytest.fixture
+def committed(app, db):
+    """Real commits, seen by other connections, threads and processes; tables emptied afterwards."""
+    test_session = db.session
+    db.session = db._make_scoped_session({})
+    try:
+        yield db
+    finally:
+        db.session.remove()
+        db.session = test_session
+        with db.engine.begin() as c:
+            if IS_POSTGRES:
+                tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+                c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            else:  # these tests write no events (which refuse DELETE)
+                for table in reversed(db.metadata.sorted_tables):
+                    c.execute(table.delete())

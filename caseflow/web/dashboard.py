@@ -40,18 +40,11 @@ def current_filter() -> stats.Filter:
 
 
 def overdue_assignments(f: stats.Filter) -> list[Assignment]:
-    query = (select(Assignment).join(Case).join(Session, Session.id == Case.session_id)
-             .where(Assignment.due_date < clock.today(), Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
-                    Case.state.not_in(("withdrawn", "merged")), Session.year == f.year)
-             .options(selectinload(Assignment.case), selectinload(Assignment.unit))
-             .order_by(Assignment.due_date, Assignment.id).limit(OVERDUE_LIST))
-    if f.unit_id:
-        query = query.where(Assignment.unit_id == f.unit_id)
-    if f.body:
-        query = query.where(Case.body == f.body)
-    if f.session_id:
-        query = query.where(Case.session_id == f.session_id)
-    return list(db.session.scalars(query))
+    query = trend.scope(select(Assignment).join(Case), f).where(
+        Assignment.due_date < clock.today(), Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
+        Session.year == f.year)
+    return list(db.session.scalars(query.options(selectinload(Assignment.case), selectinload(Assignment.unit))
+                                   .order_by(Assignment.due_date, Assignment.id).limit(OVERDUE_LIST)))
 
 
 def chart_uris(f: stats.Filter, summary: stats.Figures) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from caseflow.errors import Conflict
 from caseflow.models import Assignment, Event, User
@@ -13,21 +13,6 @@ from caseflow.services import assignments, base
 from tests.service.world import START, World
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def committed(app, db):
-    """The real session factory (each thread its own connection); tables emptied afterwards."""
-    test_session = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield db
-    finally:
-        db.session.remove()
-        db.session = test_session
-        with db.engine.begin() as c:
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 def test_two_concurrent_transitions_exactly_one_wins(app, committed, make, monkeypatch, frozen_clock):

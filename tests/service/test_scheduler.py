@@ -25,7 +25,7 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 
 from caseflow import clock
 from caseflow.config import PROJECT_ROOT
@@ -37,25 +37,6 @@ from tests.factories import Factories
 from tests.service.world import START, World
 
 BASE_URL = "http://127.0.0.1:5000"
-
-
-@pytest.fixture
-def committed(app, db):
-    """Real commits, seen by other connections and processes; tables emptied afterwards."""
-    test_session = db.session
-    db.session = db._make_scoped_session({})
-    try:
-        yield db
-    finally:
-        db.session.remove()
-        db.session = test_session
-        with db.engine.begin() as c:
-            if IS_POSTGRES:
-                tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-                c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            else:  # these tests write no events (which refuse DELETE)
-                for table in reversed(db.metadata.sorted_tables):
-                    c.execute(table.delete())
 
 
 @pytest.fixture

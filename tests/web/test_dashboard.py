@@ -62,3 +62,16 @@ def test_statistics_table_exports_to_excel(w, login):
     assert rows["主办单位"][1] == lead.handled.lead == 2
     assert rows["主办单位"][3] == float(lead.reply_rate.rate)
     assert "合计" in rows
+
+
+def test_monthly_trend_counts_by_shanghai_month(w, frozen_clock):
+    from datetime import datetime, time
+
+    from caseflow import clock, trend
+
+    # a case assigned at 00:30 Shanghai on 1 April is an April case, though it is still March in UTC
+    frozen_clock(datetime.combine(START.replace(month=4, day=1), time(0, 30), clock.LOCAL_TZ))
+    w.assigned()
+    months = trend.monthly(stats.Filter(year=2025), 2025)
+    assert [(m.month, m.assigned, m.replied) for m in months if m.assigned or m.replied] == [(3, 2, 1), (4, 1, 0)]
+    assert trend.monthly(stats.Filter(year=2025, unit_id=w.other.id), 2025)[2].assigned == 0
