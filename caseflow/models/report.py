@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow import clock
@@ -18,7 +18,13 @@ class ReportDraft(Base):
     """The narrative sections a unit writes for its year-end summary (unit_id NULL: district)."""
 
     __tablename__ = "report_drafts"
-    __table_args__ = (one_of("kind", REPORT_KINDS), UniqueConstraint("kind", "unit_id", "year"))
+    __table_args__ = (
+        one_of("kind", REPORT_KINDS),
+        UniqueConstraint("kind", "unit_id", "year"),
+        # NULLs never collide in the constraint above, so the district draft (no unit) needs its own
+        Index("uq_report_drafts_kind_year_without_unit", "kind", "year", unique=True,
+              sqlite_where=text("unit_id IS NULL"), postgresql_where=text("unit_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
