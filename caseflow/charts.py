@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import pygal
 from pygal.style import Style
 
+from caseflow import stats, trend
+
 STYLE = Style(
     font_family="'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
     background="white", plot_background="white", foreground="#1d2430", foreground_strong="#1d2430",
@@ -38,3 +40,17 @@ def distribution(title: str, counts: Sequence[tuple[str, int]]) -> str:
     chart = pygal.Bar(title=title, x_labels=[label for label, _ in counts], show_legend=False, **OPTIONS)
     chart.add(title, [n for _, n in counts])
     return data_uri(chart)
+
+
+def figure_charts(f: stats.Filter, summary: stats.Figures) -> dict[str, str]:
+    """The monthly trend, the result-class and the satisfaction distributions of a filter."""
+    months = trend.monthly(f, f.year)
+    s = summary.satisfaction
+    basic = s.satisfied_or_basic.numerator - s.satisfied.numerator
+    return {
+        "trend": monthly_trend(f"{f.year}年按月交办与答复（件）", {
+            "交办（主办）": [m.assigned for m in months], "首次答复": [m.replied for m in months]}),
+        "classes": distribution("办理结果分类（件）", [(c.label or "未分类", c.count) for c in summary.classes]),
+        "satisfaction": distribution("征询意见（件）", [
+            ("满意", s.satisfied.numerator), ("基本满意", basic), ("不满意", s.dissatisfied)]),
+    }

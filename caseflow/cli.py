@@ -190,7 +190,21 @@ def report_unit(unit_name, year, output):
     unit = db.session.scalar(select(Unit).where((Unit.name == unit_name) | (Unit.short_name == unit_name)))
     if unit is None:
         raise click.BadParameter(f"找不到单位“{unit_name}”。", param_hint="--unit")
-    path = output or f"{year}年办理工作总结-{unit.name}.pdf"
+    _write_pdf(output or f"{year}年办理工作总结-{unit.name}.pdf",
+               unit_summary.render({"unit_id": unit.id, "year": year}, lambda _: None))
+
+
+@report_group.command("district")
+@click.option("--year", type=int, required=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="默认：<年度>年建议提案办理情况报告.pdf")
+def report_district(year, output):
+    """The district report (全区办理情况报告) as a PDF."""
+    from caseflow.reports import district
+
+    _write_pdf(output or f"{year}年建议提案办理情况报告.pdf", district.render({"year": year}, lambda _: None))
+
+
+def _write_pdf(path: str, pdf: bytes) -> None:
     with open(path, "wb") as fh:
-        fh.write(unit_summary.render({"unit_id": unit.id, "year": year}, lambda _: None))
+        fh.write(pdf)
     click.echo(f"已写入 {path}")

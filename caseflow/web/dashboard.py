@@ -7,18 +7,17 @@ from dataclasses import dataclass
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from caseflow import charts, clock, stats, trend
+from caseflow import charts, clock, stats
 from caseflow.access import roles_required
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, Session, Unit
-from caseflow.models.assignment import CLOSED_ASSIGNMENT_STATES
+from caseflow.models import Session, Unit
 from caseflow.models.base import BODY_LABELS
+from caseflow.overdue import overdue_assignments
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 VIEWERS = ("admin", "dispatcher", "supervisor", "handler", "unit_leader")
-OVERDUE_LIST = 100
+OVERDUE_LIST = 100  # rows on the page; the district report lists them all
 
 
 @dataclass(frozen=True)
@@ -39,27 +38,6 @@ def current_filter() -> stats.Filter:
     return stats.Filter(year=year, body=body, session_id=args.get("session_id", type=int), unit_id=unit_id)
 
 
-def overdue_assignments(f: stats.Filter) -> list[Assignment]:
-    query = trend.scope(select(Assignment).join(Case), f).where(
-        Assignment.due_date < clock.today(), Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
-        Session.year == f.year)
-    return list(db.session.scalars(query.options(selectinload(Assignment.case), selectinload(Assignment.unit))
-                                   .order_by(Assignment.due_date, Assignment.id).limit(OVERDUE_LIST)))
-
-
-def chart_uris(f: stats.Filter, summary: stats.Figures) -> dict[str, str]:
-    months = trend.monthly(f, f.year)
-    s = summary.satisfaction
-    basic = s.satisfied_or_basic.numerator - s.satisfied.numerator
-    return {
-        "trend": charts.monthly_trend(f"{f.year}年按月交办与答复（件）", {
-            "交办（主办）": [m.assigned for m in months], "首次答复": [m.replied for m in months]}),
-        "classes": charts.distribution("办理结果分类（件）", [(c.label or "未分类", c.count) for c in summary.classes]),
-        "satisfaction": charts.distribution("征询意见（件）", [
-            ("满意", s.satisfied.numerator), ("基本满意", basic), ("不满意", s.dissatisfied)]),
-    }
-
-
 @bp.route("/")
 @roles_required(*VIEWERS)
 def index():
@@ -72,8 +50,8 @@ def index():
         units=[] if own_unit else db.session.scalars(select(Unit).order_by(Unit.id)).all())
     return render_template(
         "dashboard/index.html", f=f, summary=summary, choice=choice, bodies=BODY_LABELS, own_unit=own_unit,
-        units=stats.unit_table(f), overdue=overdue_assignments(f), today=clock.today(),
-        charts=chart_uris(f, summary))
+        units=stats.unit_table(f), overdue=overdue_assignments(f, OVERDUE_LIST), today=clock.today(),
+        charts=charts.figure_charts(f, summary))
 
 
 STAT_HEADERS = ["单位", "主办", "会办", "办复率", "按期办复率", "会办及时率", "解决采纳率", "满意率", "满意率(含基本满意)",

@@ -1,9 +1,11 @@
-"""Reports: the unit year-end summary editor and its PDF, report jobs, the reply letter."""
+"""Reports: the unit year-end summary and the district report (editors and PDFs), report jobs,
+the reply letter."""
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaField
@@ -14,14 +16,25 @@ from caseflow.access import get_visible_case, roles_required
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import ReportJob, Reply, Session, Unit
-from caseflow.reports import unit_summary
+from caseflow.reports import district, unit_summary
 from caseflow.reports.letters import reply_letter_pdf
 from caseflow.services import report_jobs
-from caseflow.services.report_drafts import FeaturedCase, UnitNarrative, can_write, save_unit_draft, unit_draft
-from caseflow.web.forms import Select, options
+from caseflow.services.report_drafts import (
+    DistrictNarrative,
+    FeaturedCase,
+    UnitNarrative,
+    can_write,
+    can_write_district,
+    district_draft,
+    save_district_draft,
+    save_unit_draft,
+    unit_draft,
+)
+from caseflow.web.forms import ChineseDateField, Select, attach_error, options
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("dispatcher", "supervisor", "admin", "handler", "unit_leader")
+DISTRICT_READERS = ("dispatcher", "supervisor", "admin")
 FEATURED_SLOTS = 4
 
 
@@ -40,13 +53,32 @@ class FeaturedForm(FlaskForm):
 
 class UnitReportForm(FlaskForm):
     version = HiddenField()
-    written_on = StringField("落款日期（如 2023-11-13，留空为今天）", validators=[Optional(), Length(max=10)])
+    written_on = ChineseDateField("落款日期（留空为今天）", validators=[Optional()])
     measures = TextAreaField("二、办理举措", validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
     follow_up = TextAreaField("三、办理“回头看”（补充说明）", validators=[Optional(), Length(max=20000)],
                               render_kw={"rows": 4})
     cases_intro = TextAreaField("四、特色案例（导语）", validators=[Optional(), Length(max=20000)], render_kw={"rows": 2})
     featured = FieldList(FormField(FeaturedForm), min_entries=FEATURED_SLOTS, max_entries=FEATURED_SLOTS)
     innovation = TextAreaField("五、创新成效", validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+
+
+class DistrictReportForm(FlaskForm):
+    version = HiddenField()
+    written_on = ChineseDateField("落款日期（留空为今天）", validators=[Optional()])
+    issuer = StringField("落款单位", validators=[Optional(), Length(max=100)],
+                         render_kw={"placeholder": district.DEFAULT_ISSUER})
+    overview = TextAreaField("一、总体情况（生成段落之后）", validators=[Optional(), Length(max=20000)],
+                             render_kw={"rows": 4})
+    measures = TextAreaField("二、主要做法", validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
+    problems = TextAreaField("六、存在的问题", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
+    next_steps = TextAreaField("六、下一步工作", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
+
+
+def _saved_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _unit_for(unit_id: int) -> Unit:
@@ -76,7 +108,7 @@ def unit_report(unit_id: int, year: int):
     draft = unit_draft(unit.id, year)
     narrative = summary.narrative
     form = UnitReportForm(data={
-        "version": draft.version if draft else "", "written_on": narrative.written_on,
+        "version": draft.version if draft else "", "written_on": _saved_date(narrative.written_on),
         "measures": narrative.measures, "follow_up": narrative.follow_up, "cases_intro": narrative.cases_intro,
         "innovation": narrative.innovation,
         "featured": [{"case": f"{f.body}:{f.number}", "text": f.text} for f in narrative.featured]})
@@ -85,9 +117,9 @@ def unit_report(unit_id: int, year: int):
     for slot in form.featured:
         slot.case.choices = options(choices)
     editable = can_write(current_user, unit.id)
+    if request.method == "POST" and not editable:
+        abort(403)
     if form.validate_on_submit():
-        if not editable:
-            abort(403)
         featured = []
         for slot in form.featured:
             if slot.case.data:
@@ -95,7 +127,7 @@ def unit_report(unit_id: int, year: int):
                 featured.append(FeaturedCase(number=int(number), body=body, text=slot.text.data or ""))
         try:
             save_unit_draft(current_user, unit.id, year, UnitNarrative(
-                written_on=form.written_on.data or "", measures=form.measures.data or "",
+                written_on=form.written_on.data.isoformat() if form.written_on.data else "", measures=form.measures.data or "",
                 follow_up=form.follow_up.data or "", cases_intro=form.cases_intro.data or "",
                 featured=featured, innovation=form.innovation.data or ""),
                 int(form.version.data) if form.version.data else None,
@@ -118,6 +150,44 @@ def unit_report_pdf(unit_id: int, year: int):
         job = report_jobs.start(current_user, "unit", params)
         return redirect(url_for("reports.job", job_id=job.id))
     return pdf_response(unit_summary.render(params, lambda _: None), f"{year}年办理工作总结-{unit.name}.pdf")
+
+
+@bp.route("/district/<int:year>", methods=["GET", "POST"])
+@roles_required(*DISTRICT_READERS)
+def district_report(year: int):
+    draft = district_draft(year)
+    narrative = DistrictNarrative.from_json(draft.sections) if draft else DistrictNarrative()
+    form = DistrictReportForm(data={"version": draft.version if draft else "",
+                                    "written_on": _saved_date(narrative.written_on),
+                                    **{k: getattr(narrative, k) for k in ("issuer", *narrative.texts())}})
+    editable = can_write_district(current_user)
+    if request.method == "POST" and not editable:
+        abort(403)
+    if form.validate_on_submit():
+        texts = {k: getattr(form, k).data or "" for k in narrative.texts()}
+        try:
+            save_district_draft(current_user, year, DistrictNarrative(
+                written_on=form.written_on.data.isoformat() if form.written_on.data else "",
+                issuer=(form.issuer.data or "").strip(), **texts),
+                int(form.version.data) if form.version.data else None)
+        except ValidationError as e:
+            attach_error(form, e)
+        else:
+            flash("草稿已保存。", "success")
+            return redirect(url_for("reports.district_report", year=year))
+    report = district.build(year)
+    return render_template("reports/district.html", form=form, report=report, year=year, editable=editable), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/district/<int:year>.pdf")
+@roles_required(*DISTRICT_READERS)
+def district_report_pdf(year: int):
+    params = {"year": year}
+    if sum(district.case_counts(year).values()) > report_jobs.INLINE_LIMIT:
+        job = report_jobs.start(current_user, "district", params)
+        return redirect(url_for("reports.job", job_id=job.id))
+    return pdf_response(district.render(params, lambda _: None), f"{year}年建议提案办理情况报告.pdf")
 
 
 def _own_job(job_id: int) -> ReportJob:

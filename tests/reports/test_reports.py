@@ -76,8 +76,9 @@ def test_user_text_is_escaped_and_fetches_nothing(db, make, tmp_path, frozen_clo
     w = World(make, db)
     w.assigned(title='<img src="file:///etc/passwd"><script>x()</script>关于测试的提案')
     pdf = unit_summary.render({"unit_id": w.lead.id, "year": 2025}, lambda _: None)
-    text = pdfcheck.text(pdf, tmp_path)
-    assert '<img src="file:///etc/passwd">' in text.replace("\n", "")
+    text = pdfcheck.text(pdf, tmp_path).replace("\n", "")
+    # the title cell wraps after "etc/"; the case number of the next cell may come between the halves
+    assert '<img src="file:///etc/' in text and 'passwd"><script>x()</script>' in text
     assert "root:x:" not in text
 
 
