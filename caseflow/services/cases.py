@@ -151,7 +151,7 @@ def assign_case(actor: User, case: Case, units: list[UnitAssignment], assigned_o
         else:
             engine.record(actor, "register", case=case, comment=comment or "追加交办", payload=payload)
         for a, _, _ in created:
-            reminders.sync_assignment(a)
+            reminders.sync_assignment(a, fresh=True)
     return case
 
 

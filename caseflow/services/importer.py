@@ -243,12 +243,13 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
     with transaction():
         proposers = {p.name: p for p in db.session.scalars(select(Proposer))}
         for row in result.planned:
-            for name in (row.lead, *row.cosigners):
-                if name not in proposers:
-                    proposers[name] = Proposer(name=name, kind=kind)
-                    db.session.add(proposers[name])
-                    result.new_proposers.append(name)
-            db.session.flush()
+            new = [name for name in dict.fromkeys((row.lead, *row.cosigners)) if name not in proposers]
+            for name in new:
+                proposers[name] = Proposer(name=name, kind=kind)
+                db.session.add(proposers[name])
+                result.new_proposers.append(name)
+            if new:
+                db.session.flush()  # the case refers to them by id
             case = cases.register_case(actor, cases.CaseInput(
                 body=session.body, session_id=session.id, number=row.number, title=row.title, text=row.text,
                 category_id=row.category.id if row.category else None, lead_proposer_id=proposers[row.lead].id,

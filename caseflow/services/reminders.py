@@ -38,13 +38,16 @@ def planned(body: str, purpose: str, deadline: date, today: date) -> list[tuple[
     return [(kind, day) for kind, day in plan if day >= today]
 
 
-def sync(case: Case, target: str, wanted: list[tuple[str, date, date]], assignment: Assignment | None = None) -> None:
+def sync(case: Case, target: str, wanted: list[tuple[str, date, date]], assignment: Assignment | None = None,
+         fresh: bool = False) -> None:
     """Make the pending reminders of ``target`` exactly ``wanted`` (kind, send_on, deadline).
 
     A cancelled reminder that is wanted again is revived (its key is unique); one already
-    sent or failed is left alone, so nothing is ever sent twice.
+    sent or failed is left alone, so nothing is ever sent twice. ``fresh``: the target was
+    created in this transaction, so it has no reminders yet (an import saves the query).
     """
-    rows = {(r.kind, r.send_on): r for r in db.session.scalars(select(Reminder).where(Reminder.target == target))}
+    rows = {} if fresh else {
+        (r.kind, r.send_on): r for r in db.session.scalars(select(Reminder).where(Reminder.target == target))}
     keep = {(k, d) for k, d, _ in wanted}
     if unwanted := [r.id for key, r in rows.items() if r.state == "pending" and key not in keep]:
         # in SQL, still pending: the scheduler may be sending one of them right now
@@ -59,7 +62,7 @@ def sync(case: Case, target: str, wanted: list[tuple[str, date, date]], assignme
             row.state, row.deadline = "pending", deadline
 
 
-def sync_assignment(a: Assignment) -> None:
+def sync_assignment(a: Assignment, fresh: bool = False) -> None:
     today = clock.today()
     wanted = []
     if a.is_open and a.case.state not in ("withdrawn", "merged"):
@@ -67,7 +70,7 @@ def sync_assignment(a: Assignment) -> None:
         wanted = [(k, d, a.due_date) for k, d in planned(a.case.body, purpose, a.due_date, today)]
     if a.id is None:
         db.session.flush()
-    sync(a.case, f"assignment:{a.id}", wanted, a)
+    sync(a.case, f"assignment:{a.id}", wanted, a, fresh=fresh)
 
 
 def sync_case(case: Case, purpose: str, deadline: date | None) -> None:
