@@ -281,40 +281,51 @@ def _in_range(day: Any, f: Filter) -> Any:
     return and_(true(), *([day >= f.start] if f.start else []), *([day <= f.end] if f.end else []))
 
 
-def _aggregates(x: Any, f: Filter) -> dict[str, Any]:
-    """Every count the figures need, over the facts ``x``."""
+def _conditions(x: Any, f: Filter) -> dict[str, tuple[bool, Any]]:
+    """What each count counts, over the facts ``x``: name → (counts distinct cases?, condition)."""
     as_of = f.as_of or clock.today()
     yellow_until = as_of + timedelta(days=current_app.config["LIGHT_YELLOW_DAYS"])
     assigned = _in_range(x.assigned_on, f)
     lead, co = and_(x.lead, assigned), and_(~x.lead, assigned)
     replied = and_(x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
     open_ = and_(x.open, assigned)
-
-    def n(*conditions: Any) -> Any:
-        return func.count(case((and_(*conditions), 1)))
-
-    def cases(*conditions: Any) -> Any:
-        return func.count(distinct(case((and_(*conditions), x.case_id))))
-
     return {
-        "lead": n(lead), "co": n(co),
-        "replied": n(lead, x.replied_at.is_not(None)),
-        "due": n(lead, or_(x.replied_at.is_not(None), x.due_date < as_of)),
-        "on_time": n(lead, x.replied_on <= x.due_then),
-        "co_due": n(co, or_(x.opinion_on.is_not(None), x.due_date < as_of)),
-        "co_timely": n(co, x.opinion_on <= x.due_then),
-        "lead_cases": cases(lead), "met": cases(lead, x.met), "contacted": cases(lead, x.contacted),
-        "red": n(open_, x.due_date < as_of),
-        "yellow": n(open_, x.due_date >= as_of, x.due_date <= yellow_until),
-        "green": n(open_, x.due_date > yellow_until),
-        "answered": n(replied), "adopted": n(replied, x.adopted),
-        "days": func.avg(case((replied, _days_between(x.replied_on, x.assigned_on)))),
-        "replied_cases": cases(replied),
-        "published": cases(replied, x.published), "withheld": cases(replied, x.withheld),
-        "followed_up": cases(replied, x.followed_up), "converted": cases(replied, x.converted),
-        **{f"{which}_{answer}": cases(replied, getattr(x, f"{which}_overall") == answer)
+        "lead": (False, lead), "co": (False, co),
+        "replied": (False, and_(lead, x.replied_at.is_not(None))),
+        "due": (False, and_(lead, or_(x.replied_at.is_not(None), x.due_date < as_of))),
+        "on_time": (False, and_(lead, x.replied_on <= x.due_then)),
+        "co_due": (False, and_(co, or_(x.opinion_on.is_not(None), x.due_date < as_of))),
+        "co_timely": (False, and_(co, x.opinion_on <= x.due_then)),
+        "lead_cases": (True, lead), "met": (True, and_(lead, x.met)), "contacted": (True, and_(lead, x.contacted)),
+        "red": (False, and_(open_, x.due_date < as_of)),
+        "yellow": (False, and_(open_, x.due_date >= as_of, x.due_date <= yellow_until)),
+        "green": (False, and_(open_, x.due_date > yellow_until)),
+        "answered": (False, replied), "adopted": (False, and_(replied, x.adopted)),
+        "replied_cases": (True, replied),
+        "published": (True, and_(replied, x.published)), "withheld": (True, and_(replied, x.withheld)),
+        "followed_up": (True, and_(replied, x.followed_up)), "converted": (True, and_(replied, x.converted)),
+        **{f"{which}_{answer}": (True, and_(replied, getattr(x, f"{which}_overall") == answer))
            for which in ("first", "final") for answer in ("satisfied", "basically_satisfied", "dissatisfied")},
+        "final_satisfied_or_basic": (True, and_(replied, x.final_overall.in_(("satisfied", "basically_satisfied")))),
     }
+
+
+def _aggregates(x: Any, f: Filter) -> dict[str, Any]:
+    """Every count the figures need, over the facts ``x``."""
+    conditions = _conditions(x, f)
+    del conditions["final_satisfied_or_basic"]  # only a link: the rates add its two parts
+    counts = {name: func.count(distinct(case((condition, x.case_id)))) if by_case else func.count(case((condition, 1)))
+              for name, (by_case, condition) in conditions.items()}
+    replied = conditions["answered"][1]
+    return {**counts, "days": func.avg(case((replied, _days_between(x.replied_on, x.assigned_on))))}
+
+
+def cases_behind(f: Filter, count: str) -> Select:
+    """The ids of the cases one count of the figures is made of (the dashboard links each
+    figure to this list): e.g. ``on_time`` for 按期办复率's numerator, ``red`` for the overdue."""
+    x = _facts(f).c
+    condition = _conditions(x, f)[count][1]
+    return select(x.case_id).where(condition).distinct()
 
 
 def _select(f: Filter, names: tuple[str, ...] | None = None, by_unit: bool = False) -> Select:

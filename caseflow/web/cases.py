@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from caseflow import clock
+from caseflow import clock, stats
 from caseflow.access import case_filter, get_visible_case, roles_required
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
@@ -20,7 +20,7 @@ from caseflow.services import attachments
 from caseflow.services.cases import CaseInput, number_taken, register_case
 from caseflow.timeline import case_timeline
 from caseflow.web import case_actions
-from caseflow.web.forms import CaseFilterForm, RegisterForm, attach_error, options
+from caseflow.web.forms import FIGURE_LABELS, CaseFilterForm, RegisterForm, attach_error, options
 from caseflow.workflow import spec
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -58,6 +58,10 @@ def filtered_cases(form: CaseFilterForm):
     if f["overdue"]:
         query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.due_date < clock.today(),
                                            Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES)))
+    if f["figure"]:
+        behind = stats.Filter(year=f["year"], body=f["body"] or None, unit_id=int(f["unit_id"]) if f["unit_id"] else None,
+                              session_id=int(f["session_id"]) if f["session_id"] else None)
+        query = query.where(Case.id.in_(stats.cases_behind(behind, f["figure"])))
     if q := (f["q"] or "").strip():
         number = q.removeprefix("第").removesuffix("号")
         query = query.where(or_(Case.title.contains(q), Case.number == int(number)) if number.isdigit()
@@ -82,7 +86,9 @@ def index():
     ).all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/list.html", cases=cases, total=total, page=page, form=form, args=args,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), today=clock.today())
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), today=clock.today(),
+                           figure_label=FIGURE_LABELS.get(form.figure.data or "", ""),
+                           without_figure={k: v for k, v in args.items() if k not in ("figure", "year")})
 
 
 @bp.route("/inbox")

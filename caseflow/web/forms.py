@@ -29,6 +29,16 @@ CHOICE_INVALID = "请从列表中选择。"
 NUMBER_INVALID = "请输入整数。"
 
 
+# the counts of caseflow.stats a dashboard figure links to, as the case list names them
+FIGURE_LABELS = {
+    "lead": "主办", "co": "会办", "replied": "主办已答复", "on_time": "按期答复", "co_timely": "会办意见按时",
+    "adopted": "解决采纳", "final_satisfied": "满意", "final_satisfied_or_basic": "满意或基本满意",
+    "first_satisfied": "初次评价满意", "final_dissatisfied": "不满意", "met": "答复前见面沟通",
+    "contacted": "答复前沟通联系", "published": "已公开", "withheld": "不予公开", "answered": "已答复（计入平均天数）",
+    "red": "超期", "yellow": "临期", "green": "正常", "converted": "回头看结果提升",
+}
+
+
 def options(pairs) -> list[SelectChoice]:
     """Choices from (value, label) pairs or a {value: label} dict."""
     items = pairs.items() if isinstance(pairs, dict) else pairs
@@ -100,6 +110,9 @@ class CaseFilterForm(FlaskForm):
     category_id = Select(_l("分类"), validators=[Optional()])
     overdue = BooleanField(_l("已超期"))
     key_case = BooleanField(_l("重点督办"))
+    # set by the dashboard's links: the cases behind one of its figures (caseflow.stats.cases_behind)
+    figure = Select(_l("统计口径"), choices=options({"": "", **FIGURE_LABELS}), validators=[Optional()])
+    year = ChineseIntegerField(_l("年度"), validators=[Optional()])
 
 
 class RegisterForm(FlaskForm):

@@ -75,3 +75,38 @@ def test_monthly_trend_counts_by_shanghai_month(w, frozen_clock):
     months = trend.monthly(stats.Filter(year=2025), 2025)
     assert [(m.month, m.assigned, m.replied) for m in months if m.assigned or m.replied] == [(3, 2, 1), (4, 1, 0)]
     assert trend.monthly(stats.Filter(year=2025, unit_id=w.other.id), 2025)[2].assigned == 0
+
+
+def _figure_links(html: str, unit_id: int) -> dict[str, tuple[str, str | None]]:
+    """figure name → (text shown, rate title) of one unit's row."""
+    links = {}
+    for m in re.finditer(r'<a class="[^"]*" href="([^"]+)"(?: title="(\d+) / \d+")?>([^<]+)</a>', html):
+        url = m.group(1).replace("&amp;", "&")
+        if f"unit_id={unit_id}" in url and "figure=" in url:
+            links[re.search(r"figure=(\w+)", url).group(1)] = (url, m.group(3), m.group(2))
+    return links
+
+
+def test_every_figure_links_to_the_cases_behind_it(w, login, frozen_clock):
+    frozen_clock(START.replace(month=8))  # the unanswered case is now overdue
+    c = login(w["dispatcher"])
+    html = c.get("/dashboard/?year=2025").get_data(as_text=True)
+    links = _figure_links(html, w.lead.id)
+    assert set(links) == {"lead", "co", "replied", "on_time", "co_timely", "adopted", "final_satisfied",
+                          "final_satisfied_or_basic", "first_satisfied", "final_dissatisfied", "met", "contacted",
+                          "published", "withheld", "answered", "red", "converted"}
+    shown = {}
+    for name, (url, text, numerator) in links.items():
+        listed = c.get(url).get_data(as_text=True)
+        shown[name] = int(re.search(r"共 (\d+) 件", listed).group(1))
+        if numerator is not None or text.isdigit():  # a count, or a rate whose numerator is in its title
+            assert shown[name] == int(numerator if numerator is not None else text), name
+    assert (shown["lead"], shown["replied"], shown["final_satisfied"], shown["red"]) == (2, 1, 1, 1)
+    overdue = c.get(links["red"][0]).get_data(as_text=True)
+    assert "督办看板统计口径：超期" in overdue and "取消此条件" in overdue
+
+
+def test_a_figure_link_shows_a_handler_only_their_own_cases(w, login, frozen_clock):
+    frozen_clock(START.replace(month=8))
+    listed = login(w["other_handler"]).get(f"/cases/?figure=lead&year=2025&unit_id={w.lead.id}").get_data(as_text=True)
+    assert "共 0 件" in listed
