@@ -18,7 +18,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_override or {})
 
     from caseflow import cli, models  # noqa: F401  (models: register the tables)
-    from caseflow.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
+    from caseflow.extensions import babel, configure_postgresql, configure_sqlite, csrf, db, login_manager, migrate
     from caseflow.web import register_web
     from caseflow.workflow import engine
 
@@ -26,6 +26,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)

@@ -32,3 +32,21 @@ def configure_sqlite(engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN")
+
+
+def configure_postgresql(engine) -> None:
+    """PostgreSQL session settings.
+
+    No JIT compilation: the statistics' per-assignment subqueries give the planner cost estimates
+    in the millions, so it compiles them, which takes longer (about a second) than running them.
+    Always a plan for the actual parameters: psycopg prepares a statement run five times, and the
+    server then switches to a generic plan, which cannot use a partial index (the open assignments'
+    due dates) and misjudges how much of the data a year or a unit is; planning takes far less
+    than either costs."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def on_connect(_dialect, _record, _cargs, cparams):
+        settings = "-c jit=off -c plan_cache_mode=force_custom_plan"
+        cparams["options"] = " ".join(filter(None, (cparams.get("options"), settings)))

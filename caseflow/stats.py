@@ -211,26 +211,36 @@ def _assigned_due(case_id: Any, unit_id: Any) -> Any:
             .order_by(Event.at).limit(1).scalar_subquery())
 
 
-def _due_then(assignment_id: Any, case_id: Any, unit_id: Any, moment: Any, fallback: Any) -> Any:
+def _due_then(assignment_id: Any, case_id: Any, unit_id: Any, moment: Any, original_due: Any) -> Any:
     """The due date in force at ``moment``: the last approved 延期 (if ``STATS_EXTENSION_COUNTS``)
     or calendar recomputation before it, else the one given at 交办. Read from the events, because
-    重新办理 overwrites the assignment's due dates."""
+    重新办理 overwrites the assignment's due dates.
+
+    The 交办 due date is the assignment's ``original_due_date`` unless 重新办理 (``reopen``) or a
+    calendar recomputation (``due_recomputed``) rewrote it, and both record an event: only then is
+    the 交办 event's JSON read (for every assignment, it was the statistics' largest cost)."""
     changes = ["due_recomputed"] + (["approve_extension"] if current_app.config["STATS_EXTENSION_COUNTS"] else [])
     changed = (select(_json_date(Event.payload["new_due"].as_string()))
                .where(Event.assignment_id == assignment_id, Event.transition.in_(changes), Event.at < moment)
                .order_by(Event.at.desc(), Event.id.desc()).limit(1).scalar_subquery())
-    return func.coalesce(changed, _assigned_due(case_id, unit_id), fallback)
+    rewritten = exists().where(Event.assignment_id == assignment_id,
+                               Event.transition.in_(("reopen", "due_recomputed")))
+    assigned = case((rewritten, func.coalesce(_assigned_due(case_id, unit_id), original_due)), else_=original_due)
+    return func.coalesce(changed, assigned)
 
 
 def _facts(f: Filter) -> Subquery:
     """One row per assignment of the population, with what the figures count."""
-    first = (select(Reply.assignment_id, func.min(Reply.replied_at).label("at"))
-             .where(Reply.replied_at.is_not(None)).group_by(Reply.assignment_id).subquery("first_reply"))
-    replied_on = _local_date(first.c.at)
-    latest = (select(Reply.result_class_id, ResultClass.adopted)
-              .outerjoin(ResultClass, ResultClass.id == Reply.result_class_id)
-              .where(Reply.assignment_id == Assignment.id, Reply.replied_at.is_not(None))
-              .order_by(Reply.replied_at.desc(), Reply.id.desc()).limit(1))
+    # 首次答复 is reply 1: a reply can only be drafted once the one before was sent (and a join on
+    # (assignment_id, ordinal) reads only the population's replies, unlike a min() grouped over all)
+    first = aliased(Reply, name="first_reply")
+    replied_on = _local_date(first.replied_at)
+    answered_at = func.coalesce(first.replied_at, CoOpinion.sent_at)
+    # the latest reply's class, correlated by hand as ``adopted`` nests it one level deeper
+    latest_class = (select(Reply.result_class_id)
+                    .where(Reply.assignment_id == Assignment.id, Reply.replied_at.is_not(None))
+                    .order_by(Reply.replied_at.desc(), Reply.id.desc()).limit(1)
+                    .correlate(Assignment).scalar_subquery())
     before_reply = Contact.contacted_on <= func.coalesce(replied_on, Contact.contacted_on)
     original, current = aliased(ResultClass), aliased(ResultClass)
     disclosed = (select(Disclosure.id).join(Reply, Reply.id == Disclosure.reply_id)
@@ -241,13 +251,13 @@ def _facts(f: Filter) -> Subquery:
             Assignment.role.in_(LEAD_ROLES).label("lead"),
             and_(Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES), Case.state.not_in(ENDED_CASE_STATES)).label("open"),
             _local_date(Assignment.assigned_at).label("assigned_on"),
-            first.c.at.label("replied_at"),
+            first.replied_at.label("replied_at"),
             replied_on.label("replied_on"),
             _local_date(CoOpinion.sent_at).label("opinion_on"),
-            _due_then(Assignment.id, Assignment.case_id, Assignment.unit_id,
-                      func.coalesce(first.c.at, CoOpinion.sent_at), Assignment.original_due_date).label("due_then"),
-            latest.with_only_columns(Reply.result_class_id).scalar_subquery().label("class_id"),
-            latest.with_only_columns(ResultClass.adopted).scalar_subquery().label("adopted"),
+            _due_then(Assignment.id, Assignment.case_id, Assignment.unit_id, answered_at,
+                      Assignment.original_due_date).label("due_then"),
+            latest_class.label("class_id"),
+            latest_class.in_(select(ResultClass.id).where(ResultClass.adopted)).label("adopted"),
             select(Feedback.overall).where(Feedback.case_id == Assignment.case_id, Feedback.ordinal == 1)
             .scalar_subquery().label("first_overall"),
             select(Feedback.overall).where(Feedback.case_id == Assignment.case_id, Feedback.overall != "no_response")
@@ -266,7 +276,7 @@ def _facts(f: Filter) -> Subquery:
         )
         .join(Case, Case.id == Assignment.case_id)
         .join(Session, Session.id == Case.session_id)
-        .outerjoin(first, first.c.assignment_id == Assignment.id)
+        .outerjoin(first, and_(first.assignment_id == Assignment.id, first.ordinal == 1, first.replied_at.is_not(None)))
         .outerjoin(CoOpinion, CoOpinion.assignment_id == Assignment.id)
         .where(Assignment.state != "returned", Case.state.not_in(("withdrawn", "merged")))
     )

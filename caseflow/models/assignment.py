@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
@@ -15,6 +15,7 @@ ASSIGNMENT_ROLES = ("lead", "co", "split")
 ASSIGNMENT_ROLE_LABELS = {"lead": "主办", "co": "会办", "split": "分办"}
 # states in which the unit owes nothing more
 CLOSED_ASSIGNMENT_STATES = ("returned", "opinion_sent", "answered")
+_OPEN = text("state NOT IN (" + ", ".join(f"'{s}'" for s in CLOSED_ASSIGNMENT_STATES) + ")")
 
 
 class Assignment(Base):
@@ -26,6 +27,8 @@ class Assignment(Base):
         one_of("state", spec.states("assignment")),
         UniqueConstraint("case_id", "unit_id"),
         CheckConstraint("due_date >= original_due_date", name="due_not_before_original"),
+        # the open assignments by due date (the overdue list): a few thousand among every year's
+        Index("ix_assignments_open_due_date", "due_date", postgresql_where=_OPEN, sqlite_where=_OPEN),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
