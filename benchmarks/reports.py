@@ -7,6 +7,7 @@ HTML bare (no data gathering, no templating), in the same run; and the district 
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import statistics
 import time
@@ -114,10 +115,12 @@ def measure_district(n: int) -> dict:
 
 
 def timed_pair(a, b, repeat: int) -> tuple[float, float]:
-    """Median seconds of ``a`` and ``b``, run alternately so machine noise hits both alike."""
+    """Median seconds of ``a`` and ``b``, run alternately so machine noise hits both alike; the
+    garbage of the run before is collected first, so neither pays for the other's."""
     runs: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
         for fn, out in ((a, runs[0]), (b, runs[1])):
+            gc.collect()
             started = time.perf_counter()
             fn()
             out.append(time.perf_counter() - started)
