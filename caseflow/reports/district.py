@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -14,24 +15,40 @@ from caseflow.models import Assignment, Case, Session
 from caseflow.overdue import overdue_assignments
 from caseflow.reports.letters import chinese_date
 from caseflow.services import report_jobs
-from caseflow.services.report_drafts import DistrictNarrative, district_draft
+from caseflow.services.report_drafts import DistrictNarrative, district_draft, saved_date
 
 DEFAULT_ISSUER = "区人民政府办公室"
 
 
 @dataclass
 class DistrictReport:
-    year: int
+    """The report's data; the overdue list and the charts are read only when the PDF uses them
+    (the editor page shows the generated paragraph without them)."""
+
+    filter: stats.Filter
     as_of: date
     written_on: date
     issuer: str
     cases: dict[str, int]  # body → cases of the year (withdrawn and merged left out)
-    units: int
     summary: stats.Figures
     unit_table: list[stats.UnitFigures]
-    overdue: list[Assignment]
-    charts: dict[str, str]
     narrative: DistrictNarrative
+
+    @property
+    def year(self) -> int:
+        return self.filter.year
+
+    @property
+    def units(self) -> int:
+        return len(self.unit_table)
+
+    @cached_property
+    def overdue(self) -> list[Assignment]:
+        return overdue_assignments(self.filter)
+
+    @cached_property
+    def charts(self) -> dict[str, str]:
+        return charts.figure_charts(self.filter, self.summary)
 
     @property
     def title(self) -> str:
@@ -59,31 +76,22 @@ def case_counts(year: int) -> dict[str, int]:
         .where(Session.year == year, Case.state.not_in(("withdrawn", "merged"))).group_by(Case.body)).all())
 
 
-def build(year: int, progress=lambda _: None) -> DistrictReport:
+def build(year: int) -> DistrictReport:
     f = stats.Filter(year=year)
     draft = district_draft(year)
     narrative = DistrictNarrative.from_json(draft.sections) if draft else DistrictNarrative()
-    try:
-        written_on = date.fromisoformat(narrative.written_on)
-    except ValueError:
-        written_on = clock.today()
-    summary = stats.summary(f)
-    table = stats.unit_table(f)
-    progress(30)
-    overdue = overdue_assignments(f)
-    figure_charts = charts.figure_charts(f, summary)
-    progress(50)
-    return DistrictReport(year=year, as_of=clock.today(), written_on=written_on,
-                          issuer=narrative.issuer or DEFAULT_ISSUER, cases=case_counts(year), units=len(table),
-                          summary=summary, unit_table=table, overdue=overdue, charts=figure_charts,
-                          narrative=narrative)
+    return DistrictReport(filter=f, as_of=clock.today(), written_on=saved_date(narrative.written_on) or clock.today(),
+                          issuer=narrative.issuer or DEFAULT_ISSUER, cases=case_counts(year),
+                          summary=stats.summary(f), unit_table=stats.unit_table(f), narrative=narrative)
 
 
 def render(params: dict, progress) -> bytes:
     """A job renderer: {'year'} → the PDF."""
     from caseflow.reports.render import render_pdf
 
-    return render_pdf("district_report.html", r=build(params["year"], progress))
+    report = build(params["year"])
+    progress(50)
+    return render_pdf("district_report.html", r=report)
 
 
 report_jobs.RENDERERS["district"] = render

@@ -18,7 +18,7 @@ from caseflow.models import Assignment, Case, Disclosure, Feedback, FollowUp, Re
 from caseflow.models.assignment import ASSIGNMENT_ROLE_LABELS
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
 from caseflow.services import report_jobs
-from caseflow.services.report_drafts import UnitNarrative, unit_draft
+from caseflow.services.report_drafts import UnitNarrative, saved_date, unit_draft
 
 BODY_WORDS = {"npc_suggestion": ("人大建议", "建议"), "cppcc_proposal": ("政协提案", "提案")}
 ORDINALS = "一二三四五六七八九十"
@@ -99,10 +99,7 @@ def build(unit: Unit, year: int) -> UnitSummary:
                          f"{BODY_WORDS[case.body][1]}时", f.text)
         for i, f in enumerate(narrative.featured) if (case := by_key.get((f.body, f.number)))
     ]
-    try:
-        written_on = date.fromisoformat(narrative.written_on)
-    except ValueError:
-        written_on = clock.today()
+    written_on = saved_date(narrative.written_on) or clock.today()
     return UnitSummary(unit=unit, year=year, written_on=written_on, counts=dict(counts), topics=topics,
                        lead_titles=lead_titles, co_titles=co_titles,
                        follow_ups=_follow_ups(unit, [a for a in assignments if a.role != "co"]),

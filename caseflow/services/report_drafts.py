@@ -3,6 +3,7 @@ and year, written by the unit) and the district report (one per year, written by
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 
@@ -62,6 +63,14 @@ class DistrictNarrative:
 
     def texts(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in ("overview", "measures", "problems", "next_steps")}
+
+
+def saved_date(text: str) -> date | None:
+    """The date a narrative's ``written_on`` holds (ISO), or None when it is empty."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _draft(kind: str, unit_id: int | None, year: int) -> ReportDraft | None:

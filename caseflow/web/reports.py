@@ -2,7 +2,6 @@
 the reply letter."""
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -15,7 +14,7 @@ from wtforms.validators import Length, Optional
 from caseflow.access import get_visible_case, roles_required
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
-from caseflow.models import ReportJob, Reply, Session, Unit
+from caseflow.models import ReportJob, Reply, Unit
 from caseflow.reports import district, unit_summary
 from caseflow.reports.letters import reply_letter_pdf
 from caseflow.services import report_jobs
@@ -26,11 +25,12 @@ from caseflow.services.report_drafts import (
     can_write,
     can_write_district,
     district_draft,
+    saved_date,
     save_district_draft,
     save_unit_draft,
     unit_draft,
 )
-from caseflow.web.forms import ChineseDateField, Select, attach_error, options
+from caseflow.web.forms import ChineseDateField, Select, attach_error, options, session_years
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 READERS = ("dispatcher", "supervisor", "admin", "handler", "unit_leader")
@@ -74,13 +74,6 @@ class DistrictReportForm(FlaskForm):
     next_steps = TextAreaField("六、下一步工作", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
 
 
-def _saved_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _unit_for(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None or (current_user.role in ("handler", "unit_leader") and current_user.unit_id != unit_id):
@@ -92,7 +85,7 @@ def _unit_for(unit_id: int) -> Unit:
 @roles_required(*READERS)
 def index():
     """Which year-end summaries exist to write or read: a unit's own, or every unit's."""
-    years = db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all()
+    years = session_years()
     if current_user.role in ("handler", "unit_leader"):
         units = [current_user.unit]
     else:
@@ -108,7 +101,7 @@ def unit_report(unit_id: int, year: int):
     draft = unit_draft(unit.id, year)
     narrative = summary.narrative
     form = UnitReportForm(data={
-        "version": draft.version if draft else "", "written_on": _saved_date(narrative.written_on),
+        "version": draft.version if draft else "", "written_on": saved_date(narrative.written_on),
         "measures": narrative.measures, "follow_up": narrative.follow_up, "cases_intro": narrative.cases_intro,
         "innovation": narrative.innovation,
         "featured": [{"case": f"{f.body}:{f.number}", "text": f.text} for f in narrative.featured]})
@@ -158,7 +151,7 @@ def district_report(year: int):
     draft = district_draft(year)
     narrative = DistrictNarrative.from_json(draft.sections) if draft else DistrictNarrative()
     form = DistrictReportForm(data={"version": draft.version if draft else "",
-                                    "written_on": _saved_date(narrative.written_on),
+                                    "written_on": saved_date(narrative.written_on),
                                     **{k: getattr(narrative, k) for k in ("issuer", *narrative.texts())}})
     editable = can_write_district(current_user)
     if request.method == "POST" and not editable:
