@@ -109,13 +109,17 @@ def user(user_id: int):
     return page("user.html", form, row=row, form=form, toggle=VersionedForm(data={"version": row.version}))
 
 
+def _set_active(service, row_id: int, active: bool, message: str):
+    """Activate or deactivate a row (account or unit) with the version the admin saw."""
+    form = VersionedForm()
+    if not submitted(form, lambda: service(current_user, row_id, version_of(form), active), message):
+        flash_errors(form)
+
+
 @bp.post("/users/<int:user_id>/<any(activate, deactivate):action>")
 def user_active(user_id: int, action: str):
-    form = VersionedForm()
     active = action == "activate"
-    if not submitted(form, lambda: admin.set_user_active(current_user, user_id, version_of(form), active),
-                     _("账号已启用。") if active else _("账号已停用。")):
-        flash_errors(form)
+    _set_active(admin.set_user_active, user_id, active, _("账号已启用。") if active else _("账号已停用。"))
     return redirect(url_for(".user", user_id=user_id))
 
 
@@ -147,11 +151,9 @@ def unit(unit_id: int):
 
 @bp.post("/units/<int:unit_id>/<any(activate, deactivate):action>")
 def unit_active(unit_id: int, action: str):
-    form = VersionedForm()
     active = action == "activate"
-    if not submitted(form, lambda: admin.set_unit_active(current_user, unit_id, version_of(form), active),
-                     _("单位已启用。") if active else _("单位已停用，不再出现在交办和新账号的选项中。")):
-        flash_errors(form)
+    _set_active(admin.set_unit_active, unit_id, active,
+                _("单位已启用。") if active else _("单位已停用，不再出现在交办和新账号的选项中。"))
     return redirect(url_for(".unit", unit_id=unit_id))
 
 
