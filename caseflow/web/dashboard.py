@@ -14,6 +14,7 @@ from caseflow.extensions import db
 from caseflow.models import Session, Unit
 from caseflow.models.base import BODY_LABELS
 from caseflow.overdue import overdue_assignments
+from caseflow.web.forms import session_years
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 VIEWERS = ("admin", "dispatcher", "supervisor", "handler", "unit_leader")
@@ -27,10 +28,10 @@ class Choice:
     units: list[Unit]
 
 
-def current_filter() -> stats.Filter:
-    """The filter from the URL; a unit's own people always see their own unit."""
+def current_filter(years: list[int]) -> stats.Filter:
+    """The filter from the URL (the newest of ``years`` by default); a unit's own people always
+    see their own unit."""
     args = request.args
-    years = db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all()
     year = args.get("year", type=int) or (years[0] if years else clock.today().year)
     unit_id = current_user.unit_id if current_user.role in ("handler", "unit_leader") else args.get(
         "unit_id", type=int)
@@ -41,11 +42,12 @@ def current_filter() -> stats.Filter:
 @bp.route("/")
 @roles_required(*VIEWERS)
 def index():
-    f = current_filter()
+    years = session_years()
+    f = current_filter(years)
     summary = stats.summary(f)
     own_unit = current_user.role in ("handler", "unit_leader")
     choice = Choice(
-        years=db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all(),
+        years=years,
         sessions=db.session.scalars(select(Session).where(Session.year == f.year).order_by(Session.id)).all(),
         units=[] if own_unit else db.session.scalars(select(Unit).order_by(Unit.id)).all())
     return render_template(
@@ -77,7 +79,7 @@ def export():
     from caseflow.web.spreadsheets import xlsx_download
     from caseflow.xlsx import workbook_bytes
 
-    f = current_filter()
+    f = current_filter(session_years())
     rows = [_stat_row(u.unit_name, u.figures) for u in stats.unit_table(f)]
     if current_user.role not in ("handler", "unit_leader"):
         rows.append(_stat_row("合计", stats.summary(f)))

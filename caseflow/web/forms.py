@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +20,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from caseflow.errors import ServiceError
+from caseflow.extensions import db
+from caseflow.models import Session
 from caseflow.models.case import CONSENT_LABELS
 from caseflow.models.contact import CONTACT_KIND_LABELS
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
@@ -37,6 +40,11 @@ FIGURE_LABELS = {
     "contacted": "答复前沟通联系", "published": "已公开", "withheld": "不予公开", "answered": "已答复（计入平均天数）",
     "red": "超期", "yellow": "临期", "green": "正常", "converted": "回头看结果提升",
 }
+
+
+def session_years() -> list[int]:
+    """The years that have sessions, newest first (the year filters' choices)."""
+    return db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all()
 
 
 def options(pairs) -> list[SelectChoice]:

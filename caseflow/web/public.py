@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reply, Session, Unit
 from caseflow.models.base import BODY_LABELS
+from caseflow.web.forms import session_years
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 30
@@ -53,7 +54,7 @@ def index():
         query.options(selectinload(Case.session)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)).all()
-    years = db.session.scalars(select(Session.year).distinct().order_by(Session.year.desc())).all()
+    years = session_years()
     return render_template("public/index.html", rows=rows, total=total, page=page,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), units=units, years=years,
                            bodies=BODY_LABELS, args=args)
