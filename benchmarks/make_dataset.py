@@ -42,7 +42,7 @@ COLUMNS = {  # in load order (foreign keys first)
     "users": "id, username, name, password_hash, role, unit_id, proposer_id, email, phone, active, created_at, version",
     "cases": "id, body, session_id, number, title, text, category_id, lead_proposer_id, consent, no_written_reply,"
              " key_case, state, merged_into_id, registered_at, version",
-    "assignments": "id, case_id, unit_id, role, state, assigned_at, original_due_date, due_date, accepted_at,"
+    "assignments": "id, case_id, unit_id, role, state, assigned_at, original_due_date, due_date,"
                    " answered_at, requested_due_date, request_reason, version",
     "replies": "id, case_id, assignment_id, ordinal, doc_number, signer_id, contact_name, contact_phone,"
                " result_class_id, text, cc, drafted_by_id, created_at, signed_at, replied_at, version",
@@ -366,7 +366,7 @@ class _Builder:
             at = self.after(started, 10, 40)
             if self.past(at):
                 added = self.new_assignment(case, self.other_unit(case), "co", at)
-                self.event(at, case, "register", DISPATCHER, comment="追加交办", units=[
+                self.event(at, case, "add_units", DISPATCHER, comment="追加交办", units=[
                     {"unit_id": added.unit_id, "role": "co", "due_date": added.due.isoformat()}])
                 self.sign(case, added)
         for a in case.assignments:
@@ -500,7 +500,7 @@ class _Builder:
         self.event(drafted, case, "draft_reply", self.handler(a.unit_id), a, reply_id=reply_id)
         if not sent:
             return
-        self.step(case, a, at, "answer", "answered", self.leader(a.unit_id), reply_id=reply_id)
+        self.step(case, a, at, "sign_reply", "answered", self.leader(a.unit_id), reply_id=reply_id)
         a.answered_at = at
         a.sent.append((reply_id, at, class_id))
         self.disclosure(case, reply_id, at, text)
@@ -547,7 +547,7 @@ class _Builder:
             self.add("feedback", case.id, last_id, ordinal, overall, "satisfied", result, comment,
                      "link" if by_link else "clerk", case.proposer_id if by_link else None, given)
             if overall == "dissatisfied":
-                self.change(case, given, "rehandle", "rehandling", actor, comment="不满意：" + comment,
+                self.change(case, given, "give_feedback", "rehandling", actor, comment="不满意：" + comment,
                             overall=overall, **extra)
                 due = add_months(given.date(), 1)
                 for a in leads:
@@ -558,7 +558,7 @@ class _Builder:
                 if all(len(a.sent) > ordinal for a in leads):
                     self.replied(case, ordinal + 1)
                 return
-            self.change(case, given, "evaluate", "evaluated", actor, comment=overall, overall=overall, **extra)
+            self.change(case, given, "give_feedback", "evaluated", actor, comment=overall, overall=overall, **extra)
         closed = self.after(given, 3, 40)
         if self.past(closed):
             self.change(case, closed, "close", "closed", DISPATCHER)
@@ -591,8 +591,8 @@ class _Builder:
             case.state, case.merged_into, registered_at, case.version))
         for a in sorted(case.assignments, key=lambda a: a.id):
             self.rows["assignments"].append((
-                a.id, case.id, a.unit_id, a.role, a.state, a.assigned_at, a.original_due, a.due, a.accepted_at,
-                a.answered_at, a.requested_due, a.request_reason, a.version))
+                a.id, case.id, a.unit_id, a.role, a.state, a.assigned_at, a.original_due, a.due, a.answered_at,
+                a.requested_due, a.request_reason, a.version))
             if a.state != "returned":
                 self.per_year_unit[case.year, a.unit_id] += 1
 

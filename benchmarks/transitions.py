@@ -33,7 +33,7 @@ REMOVE_EVERY = 500  # drop the identity map this often, as a request would
 MAX_RATIO, MAX_MS = 3.0, 3.0  # the targets
 
 RAW_ASSIGNMENT = text(
-    "UPDATE assignments SET state = 'accepted', accepted_at = :now, version = version + 1"
+    "UPDATE assignments SET state = 'accepted', version = version + 1"
     " WHERE id = :id AND version = 1 RETURNING case_id"
 )
 RAW_CASE = text(
@@ -116,7 +116,7 @@ def run_raw(handler_id: int, ids: list[int], plan: list[dict[str, Any]]) -> floa
         start = time.perf_counter()
         for assignment_id in ids:
             with c.begin():
-                case_id = c.execute(RAW_ASSIGNMENT, {"id": assignment_id, "now": now}).scalar_one()
+                case_id = c.execute(RAW_ASSIGNMENT, {"id": assignment_id}).scalar_one()
                 if c.execute(RAW_CASE, {"case_id": case_id}).rowcount != 1:
                     raise RuntimeError(f"case {case_id} was changed meanwhile")
                 c.execute(RAW_EVENT, [

@@ -1,4 +1,5 @@
-"""Who may see what. Visibility is a query filter, so lists and URLs agree."""
+"""Who may see what. Visibility is a query filter, so lists and URLs agree; who may open which
+page is the rule book's answer (``pages`` in workflows/base.yaml)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,22 +7,21 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, false, or_, select, true
 
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, CaseCosigner, User
+from caseflow.workflow import engine, spec
 
-SEE_ALL = ("admin", "dispatcher", "supervisor")
 
-
-def roles_required(*roles: str) -> Callable:
-    """Login required, then 403 unless the user has one of ``roles``."""
+def page_required(page: str) -> Callable:
+    """Login required, then 403 unless the rule book lets the user open ``page``."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
+            if not engine.page_allowed(current_user, page):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -32,18 +32,19 @@ def roles_required(*roles: str) -> Callable:
 
 def case_filter(user: User):
     """SQL condition on ``Case`` that is true exactly for the cases ``user`` may see."""
-    if user.role in SEE_ALL:
-        return True
-    if user.role in ("handler", "unit_leader"):
+    scope = spec.scope_of(user.role)
+    if scope == "all":
+        return true()
+    if scope == "unit":
         return exists().where(Assignment.case_id == Case.id, Assignment.unit_id == user.unit_id)
-    if user.role == "proposer":
+    if scope == "own":
         return or_(
             Case.lead_proposer_id == user.proposer_id,
             exists().where(
                 CaseCosigner.case_id == Case.id, CaseCosigner.proposer_id == user.proposer_id
             ),
         )
-    return False
+    return false()
 
 
 def visible_cases(user: User) -> Select:

@@ -136,6 +136,29 @@ def workflow_diagram(name, output, readme):
         click.echo(text, nl=False)
 
 
+@workflow_group.command("can")
+@click.option("--user", "username", required=True, help="用户名")
+@click.option("--case", "case_id", type=int, required=True, help="案件编号（系统内 id）")
+@click.option("--assignment", "assignment_id", type=int, help="只看这一承办单位的操作")
+def workflow_can(username, case_id, assignment_id):
+    """Every action of the case's rule book for this user: ✓, or ✗ and the reason."""
+    from caseflow.models import Case, User
+    from caseflow.workflow.can import explain
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.BadParameter(f"找不到用户“{username}”。", param_hint="--user")
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise click.BadParameter(f"找不到案件 {case_id}。", param_hint="--case")
+    if assignment_id is not None and assignment_id not in {a.id for a in case.assignments}:
+        raise click.BadParameter(f"案件 {case_id} 没有承办记录 {assignment_id}。", param_hint="--assignment")
+    click.echo(f"{user.name}（{user.role_label}）· {case.session.name} {case.number_label} · {case.state_label}")
+    for line in explain(user, case, assignment_id):
+        click.echo(f"{'✓' if line.decision else '✗'} {line.label}{line.about}"
+                   + ("" if line.decision else f"：{line.decision.reason}"))
+
+
 @click.group("import")
 def import_group():
     """Import spreadsheets."""

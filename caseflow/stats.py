@@ -60,10 +60,9 @@ from caseflow.models import (
     Session,
     Unit,
 )
-from caseflow.models.assignment import CLOSED_ASSIGNMENT_STATES
-
-LEAD_ROLES = ("lead", "split")
-ENDED_CASE_STATES = ("closed", "withdrawn", "merged")
+from caseflow.models.assignment import DONE
+from caseflow.models.feedback import SATISFACTION
+from caseflow.workflow import spec
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ def _assigned_due(case_id: Any, unit_id: Any) -> Any:
         unit = func.json_each(Event.payload, "$.units").table_valued("value").alias("unit")
         due, unit_of = func.json_extract(unit.c.value, "$.due_date"), func.json_extract(unit.c.value, "$.unit_id")
     return (select(_json_date(due)).select_from(Event).join(unit, true())
-            .where(Event.case_id == case_id, Event.transition.in_(("assign", "register")), unit_of == unit_id)
+            .where(Event.case_id == case_id, Event.transition.in_(("assign", "add_units")), unit_of == unit_id)
             .order_by(Event.at).limit(1).scalar_subquery())
 
 
@@ -248,8 +247,8 @@ def _facts(f: Filter) -> Subquery:
     query = (
         select(
             Assignment.id, Assignment.case_id, Assignment.unit_id, Assignment.due_date,
-            Assignment.role.in_(LEAD_ROLES).label("lead"),
-            and_(Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES), Case.state.not_in(ENDED_CASE_STATES)).label("open"),
+            Assignment.role.in_(spec.answering_roles()).label("lead"),
+            and_(Assignment.state.not_in(DONE), Case.state.not_in(spec.group("case", "ended"))).label("open"),
             _local_date(Assignment.assigned_at).label("assigned_on"),
             first.replied_at.label("replied_at"),
             replied_on.label("replied_on"),
@@ -265,8 +264,8 @@ def _facts(f: Filter) -> Subquery:
             exists().where(Contact.assignment_id == Assignment.id, Contact.kind == "meeting", before_reply)
             .label("met"),
             exists().where(Contact.assignment_id == Assignment.id, before_reply).label("contacted"),
-            exists(disclosed.where(Disclosure.state == "published")).label("published"),
-            exists(disclosed.where(Disclosure.state == "withheld")).label("withheld"),
+            exists(disclosed.where(Disclosure.state.in_(spec.group("disclosure", "on_portal")))).label("published"),
+            exists(disclosed.where(Disclosure.state.in_(spec.group("disclosure", "kept_private")))).label("withheld"),
             exists().where(FollowUp.assignment_id == Assignment.id).label("followed_up"),
             exists(select(FollowUp.id)
                    .join(original, original.id == FollowUp.original_result_class_id)
@@ -278,7 +277,7 @@ def _facts(f: Filter) -> Subquery:
         .join(Session, Session.id == Case.session_id)
         .outerjoin(first, and_(first.assignment_id == Assignment.id, first.ordinal == 1, first.replied_at.is_not(None)))
         .outerjoin(CoOpinion, CoOpinion.assignment_id == Assignment.id)
-        .where(Assignment.state != "returned", Case.state.not_in(("withdrawn", "merged")))
+        .where(Assignment.state.not_in(spec.group("assignment", "gone")), Case.state.not_in(spec.group("case", "void")))
     )
     for column, value in ((Assignment.unit_id, f.unit_id), (Case.body, f.body), (Case.session_id, f.session_id),
                           (Session.year, f.year)):
@@ -317,13 +316,17 @@ def _conditions(x: Any, f: Filter) -> dict[str, tuple[bool, Any]]:
         **{f"{which}_{answer}": (True, and_(replied, getattr(x, f"{which}_overall") == answer))
            for which in ("first", "final") for answer in ("satisfied", "basically_satisfied", "dissatisfied")},
         "final_satisfied_or_basic": (True, and_(replied, x.final_overall.in_(("satisfied", "basically_satisfied")))),
+        **{f"{which}_evaluated": (True, and_(replied, getattr(x, f"{which}_overall").in_(SATISFACTION)))
+           for which in ("first", "final")},
     }
+
+
+LINKS_ONLY = ("final_satisfied_or_basic", "first_evaluated", "final_evaluated")  # rates add their parts
 
 
 def _aggregates(x: Any, f: Filter) -> dict[str, Any]:
     """Every count the figures need, over the facts ``x``."""
-    conditions = _conditions(x, f)
-    del conditions["final_satisfied_or_basic"]  # only a link: the rates add its two parts
+    conditions = {name: c for name, c in _conditions(x, f).items() if name not in LINKS_ONLY}
     counts = {name: func.count(distinct(case((condition, x.case_id)))) if by_case else func.count(case((condition, 1)))
               for name, (by_case, condition) in conditions.items()}
     replied = conditions["answered"][1]
@@ -458,7 +461,7 @@ def _reasons(f: Filter, by_unit: bool = False) -> Select:
     return (select(*unit, Disclosure.reason, cases)
             .select_from(facts).join(Reply, Reply.assignment_id == x.id)
             .join(Disclosure, Disclosure.reply_id == Reply.id)
-            .where(Disclosure.state == "withheld", x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
+            .where(Disclosure.state.in_(spec.group("disclosure", "kept_private")), x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
             .group_by(*unit, Disclosure.reason)
             .order_by(cases.desc(), Disclosure.reason))
 

@@ -30,6 +30,6 @@ def case_timeline(case: Case) -> list[Entry]:
     proposers = {p.id: p.name for p in db.session.scalars(select(Proposer).where(Proposer.id.in_(proposer_ids)))}
     return [
         Entry(e.at, e.actor.name if e.actor else proposers.get(e.payload.get("proposer_id"), "系统"),
-              spec.transition_label(e.transition), e.comment, e)
+              spec.action_label(e.transition), e.comment, e)
         for e in events
     ]

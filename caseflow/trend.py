@@ -11,6 +11,7 @@ from caseflow import clock
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Reply, Session
 from caseflow.stats import Filter
+from caseflow.workflow import spec
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def _month(column):
 def scope(query, f: Filter):
     """Narrow a query over Case and Assignment to the filter's unit, body and session
     (withdrawn and merged cases left out)."""
-    query = query.join(Session, Session.id == Case.session_id).where(Case.state.not_in(("withdrawn", "merged")))
+    query = query.join(Session, Session.id == Case.session_id).where(Case.state.not_in(spec.group("case", "void")))
     if f.unit_id:
         query = query.where(Assignment.unit_id == f.unit_id)
     if f.body:
@@ -47,7 +48,7 @@ def monthly(f: Filter, year: int) -> list[Month]:
     assigned_month = _month(Assignment.assigned_at)
     assigned = dict(db.session.execute(scope(
         select(assigned_month, func.count(Assignment.id)).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.role.in_(("lead", "split")), Assignment.state != "returned",
+        .where(Assignment.role.in_(spec.answering_roles()), Assignment.state.not_in(spec.group("assignment", "gone")),
                Assignment.assigned_at >= start, Assignment.assigned_at < end), f)
         .group_by(assigned_month)).all())
     replied_month = _month(Reply.replied_at)

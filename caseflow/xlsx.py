@@ -9,6 +9,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -45,6 +46,14 @@ def parse_date(value: Any) -> date:
     return date(*map(int, match.groups()))  # raises for 2023-02-30
 
 
+def _cell(ws, value: Any, number_format: str | None) -> Any:
+    if number_format is None or value is None:
+        return value
+    cell = WriteOnlyCell(ws, value)
+    cell.number_format = number_format
+    return cell
+
+
 def safe_cell(value: Any) -> Any:
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -53,17 +62,19 @@ def safe_cell(value: Any) -> Any:
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
-                   widths: Sequence[int] | None = None) -> bytes:
+                   widths: Sequence[int] | None = None, formats: Sequence[str | None] | None = None) -> bytes:
     """An .xlsx in write-only mode (constant memory): Chinese headers, frozen header row,
-    dates as real dates, every text cell formula-safe."""
+    dates as real dates, every text cell formula-safe; ``formats`` gives columns a number format
+    (``0.0%`` for a rate stored as a fraction)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
     ws.freeze_panes = "A2"
     for i, width in enumerate(widths or (), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.append(list(headers))
+    fmts = list(formats or ())
     for row in rows:
-        ws.append([safe_cell(v) for v in row])
+        ws.append([_cell(ws, safe_cell(v), fmts[i] if i < len(fmts) else None) for i, v in enumerate(row)])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

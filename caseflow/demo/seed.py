@@ -18,11 +18,11 @@ from caseflow import clock
 from caseflow.deadlines import supported_chinesecalendar_years
 from caseflow.extensions import db
 from caseflow.models import Case, Category, Proposer, Reminder, ResultClass, Session, Unit, User
-from caseflow.models.user import ROLE_LABELS
 from caseflow.services import assignments, cases, disclosure, feedback, handling, reminders, report_drafts
 from caseflow.services.holidays import import_chinesecalendar, years_with_entries
 from caseflow.passwords import hash_password
 from caseflow.services.users import create_user
+from caseflow.workflow import spec as wf_spec
 from caseflow.workflow.engine import LinkActor
 
 DEMO_FILE = Path(__file__).with_name("demo.yaml")
@@ -66,7 +66,7 @@ def seed_demo(path: Path = DEMO_FILE) -> SeedResult:
 
 
 def _login_label(u: dict) -> str:
-    return ROLE_LABELS[u["role"]] + (f" · {u['unit']}" if u.get("unit") else "") + (
+    return wf_spec.role_label(u["role"]) + (f" · {u['unit']}" if u.get("unit") else "") + (
         f" · {u['proposer']}" if u.get("proposer") else "")
 
 

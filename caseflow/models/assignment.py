@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,11 +12,9 @@ from caseflow.models.case import Case
 from caseflow.models.unit import Unit
 from caseflow.workflow import spec
 
-ASSIGNMENT_ROLES = ("lead", "co", "split")
-ASSIGNMENT_ROLE_LABELS = {"lead": "主办", "co": "会办", "split": "分办"}
-# states in which the unit owes nothing more
-CLOSED_ASSIGNMENT_STATES = ("returned", "opinion_sent", "answered")
-_OPEN = text("state NOT IN (" + ", ".join(f"'{s}'" for s in CLOSED_ASSIGNMENT_STATES) + ")")
+# states in which the unit owes nothing more (the rule book's group)
+DONE = spec.group("assignment", "done")
+_OPEN = text("state NOT IN (" + ", ".join(f"'{s}'" for s in DONE) + ")")
 
 
 class Assignment(Base):
@@ -23,7 +22,7 @@ class Assignment(Base):
 
     __tablename__ = "assignments"
     __table_args__ = (
-        one_of("role", ASSIGNMENT_ROLES),
+        one_of("role", spec.assignment_roles()),
         one_of("state", spec.states("assignment")),
         UniqueConstraint("case_id", "unit_id"),
         CheckConstraint("due_date >= original_due_date", name="due_not_before_original"),
@@ -39,7 +38,6 @@ class Assignment(Base):
     assigned_at: Mapped[datetime] = mapped_column(default=clock.now)
     original_due_date: Mapped[date]
     due_date: Mapped[date] = mapped_column(index=True)
-    accepted_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     # a pending 退回 or 延期 request: what was asked and why
     requested_due_date: Mapped[date | None]
@@ -53,7 +51,7 @@ class Assignment(Base):
 
     @property
     def role_label(self) -> str:
-        return ASSIGNMENT_ROLE_LABELS[self.role]
+        return spec.assignment_role_label(self.role)
 
     @property
     def state_label(self) -> str:
@@ -65,13 +63,18 @@ class Assignment(Base):
         return self.assigned_at.astimezone(clock.LOCAL_TZ).date()
 
     @property
+    def is_gone(self) -> bool:
+        """Returned (退回): no longer this unit's part, counted nowhere."""
+        return self.state in spec.group("assignment", "gone")
+
+    @property
     def is_open(self) -> bool:
-        return self.state not in CLOSED_ASSIGNMENT_STATES
+        return self.state not in DONE
 
     def days_left(self, today: date | None = None) -> int:
         return (self.due_date - (today or clock.today())).days
 
-    def light(self, today: date | None = None, yellow_days: int = 15) -> str:
-        """Traffic light of an open assignment: red overdue, yellow near, green otherwise."""
+    def light(self, today: date | None = None) -> str:
+        """Traffic light of an open assignment: red overdue, yellow within LIGHT_YELLOW_DAYS, else green."""
         days = self.days_left(today)
-        return "red" if days < 0 else "yellow" if days <= yellow_days else "green"
+        return "red" if days < 0 else "yellow" if days <= current_app.config["LIGHT_YELLOW_DAYS"] else "green"

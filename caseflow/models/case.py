@@ -81,7 +81,8 @@ class Case(Base):
 
     @property
     def lead_assignments(self) -> list["Assignment"]:  # noqa: F821
-        return [a for a in self.assignments if a.role in ("lead", "split")]
+        """主办 and 分办: the parts that answer the proposer."""
+        return [a for a in self.assignments if a.role in spec.answering_roles()]
 
     def assignment_of(self, unit_id: int | None) -> "Assignment | None":  # noqa: F821
         return next((a for a in self.assignments if a.unit_id == unit_id), None)

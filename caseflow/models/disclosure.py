@@ -45,3 +45,7 @@ class Disclosure(Base):
     case: Mapped[Case] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_published(self) -> bool:
+        return self.state in spec.group("disclosure", "on_portal")

@@ -10,17 +10,13 @@ from caseflow import clock
 from caseflow.models.base import Base, one_of
 from caseflow.models.proposer import Proposer
 from caseflow.models.unit import Unit
+from caseflow.workflow import spec
 
-ROLES = ("admin", "dispatcher", "handler", "unit_leader", "supervisor", "proposer")
-ROLE_LABELS = {
-    "admin": "系统管理员",
-    "dispatcher": "督查科",
-    "handler": "承办单位经办人",
-    "unit_leader": "承办单位负责人",
-    "supervisor": "领导/联络员",
-    "proposer": "代表/委员",
-}
-UNIT_ROLES = ("handler", "unit_leader")
+ROLES = spec.roles()  # the rule book's (workflows/base.yaml); adding one needs a migration
+
+
+def _quoted(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
 
 class User(UserMixin, Base):
@@ -28,11 +24,12 @@ class User(UserMixin, Base):
     __table_args__ = (
         one_of("role", ROLES),
         CheckConstraint(
-            "role NOT IN ('handler', 'unit_leader') OR unit_id IS NOT NULL",
+            f"role NOT IN ({_quoted(spec.roles_with_scope('unit'))}) OR unit_id IS NOT NULL",
             name="unit_role_has_unit",
         ),
         CheckConstraint(
-            "role <> 'proposer' OR proposer_id IS NOT NULL", name="proposer_role_has_proposer"
+            f"role <> {_quoted(spec.roles_with_scope('own'))} OR proposer_id IS NOT NULL",
+            name="proposer_role_has_proposer"
         ),
     )
 
@@ -60,7 +57,7 @@ class User(UserMixin, Base):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return spec.role_label(self.role)
 
 
 class LoginAttempt(Base):

@@ -9,13 +9,14 @@ from functools import cached_property
 
 from sqlalchemy import func, select
 
-from caseflow import charts, clock, stats
+from caseflow import charts, clock, figures, stats
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Session
 from caseflow.overdue import overdue_assignments
 from caseflow.reports.letters import chinese_date
 from caseflow.services import report_jobs
 from caseflow.services.report_drafts import DistrictNarrative, district_draft, saved_date
+from caseflow.workflow import spec
 
 DEFAULT_ISSUER = "区人民政府办公室"
 
@@ -73,7 +74,7 @@ class DistrictReport:
 def case_counts(year: int) -> dict[str, int]:
     return dict(db.session.execute(
         select(Case.body, func.count(Case.id)).join(Session, Session.id == Case.session_id)
-        .where(Session.year == year, Case.state.not_in(("withdrawn", "merged"))).group_by(Case.body)).all())
+        .where(Session.year == year, Case.state.not_in(spec.group("case", "void"))).group_by(Case.body)).all())
 
 
 def build(year: int) -> DistrictReport:
@@ -91,7 +92,7 @@ def render(params: dict, progress) -> bytes:
 
     report = build(params["year"])
     progress(50)
-    return render_pdf("district_report.html", r=report)
+    return render_pdf("district_report.html", r=report, figures=figures)
 
 
 report_jobs.RENDERERS["district"] = render

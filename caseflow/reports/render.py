@@ -64,7 +64,3 @@ def html_to_pdf(html: str) -> bytes:
 
 def render_pdf(template: str, **context: Any) -> bytes:
     return html_to_pdf(render_html(template, **context))
-
-
-def report_path(*parts: str) -> Path:
-    return REPORTS_DIR.joinpath(*parts)

@@ -15,14 +15,15 @@ from sqlalchemy.orm import selectinload
 from caseflow import clock
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Feedback, FollowUp, Reply, Session, Unit
-from caseflow.models.assignment import ASSIGNMENT_ROLE_LABELS
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
 from caseflow.services import report_jobs
 from caseflow.services.report_drafts import UnitNarrative, saved_date, unit_draft
+from caseflow.workflow import spec
 
 BODY_WORDS = {"npc_suggestion": ("人大建议", "建议"), "cppcc_proposal": ("政协提案", "提案")}
 ORDINALS = "一二三四五六七八九十"
-DISCLOSURE_WORDS = {"published": "公开", "withheld": "不予公开", "pending": "待公开"}
+# a case's 公开 in the appendix: any reply published, else any withheld, else still to decide
+DISCLOSURE_WORDS = (("on_portal", "公开"), ("kept_private", "不予公开"), ("undecided", "待公开"))
 
 
 @dataclass
@@ -75,8 +76,8 @@ def quoted_title(title: str) -> str:
 def build(unit: Unit, year: int) -> UnitSummary:
     assignments = db.session.scalars(
         select(Assignment).join(Case).join(Session, Session.id == Case.session_id)
-        .where(Assignment.unit_id == unit.id, Session.year == year, Assignment.state != "returned",
-               Case.state.not_in(("withdrawn", "merged")))
+        .where(Assignment.unit_id == unit.id, Session.year == year,
+               Assignment.state.not_in(spec.group("assignment", "gone")), Case.state.not_in(spec.group("case", "void")))
         .options(selectinload(Assignment.case).selectinload(Case.category),
                  selectinload(Assignment.case).selectinload(Case.assignments))
         .order_by(Case.body, Case.number)
@@ -86,7 +87,7 @@ def build(unit: Unit, year: int) -> UnitSummary:
     lead_titles: dict[str, list[str]] = {}
     co_titles: dict[str, list[str]] = {}
     for a in assignments:
-        role = "co" if a.role == "co" else "lead"
+        role = "lead" if a.role in spec.answering_roles() else "co"
         counts[a.case.body, role] += 1
         (co_titles if role == "co" else lead_titles).setdefault(a.case.body, []).append(a.case.title)
         if role == "lead" and a.case.category and a.case.category.name not in topics.get(a.case.body, []):
@@ -140,11 +141,12 @@ def _appendix(assignments: list[Assignment]) -> list[AppendixRow]:
         states = disclosures.get(a.case_id, set())
         rows.append(AppendixRow(
             body_key=case.body, body=BODY_WORDS[case.body][0], number=case.number, title=case.title,
-            role=ASSIGNMENT_ROLE_LABELS[a.role],
+            role=a.role_label,
             result_class=last.result_class.label if last and last.result_class else "—",
             replied_on=replied_on, on_time=on_time,
             satisfaction=SATISFACTION_LABELS.get(fb.overall, "未反馈") if fb else "—",
-            disclosure=next((DISCLOSURE_WORDS[s] for s in ("published", "withheld", "pending") if s in states), "—"),
+            disclosure=next((word for group, word in DISCLOSURE_WORDS if states & set(spec.group("disclosure", group))),
+                            "—"),
         ))
     return rows
 
@@ -152,7 +154,8 @@ def _appendix(assignments: list[Assignment]) -> list[AppendixRow]:
 def count_cases(unit_id: int, year: int) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Assignment).join(Case).join(Session, Session.id == Case.session_id)
-        .where(Assignment.unit_id == unit_id, Session.year == year, Assignment.state != "returned"))
+        .where(Assignment.unit_id == unit_id, Session.year == year,
+               Assignment.state.not_in(spec.group("assignment", "gone"))))
 
 
 def render(params: dict, progress) -> bytes:

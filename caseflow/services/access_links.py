@@ -16,9 +16,9 @@ from caseflow.errors import PermissionDenied, ValidationError
 from caseflow.extensions import db
 from caseflow.models import AccessLink, Proposer, User
 from caseflow.services.base import get, transaction
+from caseflow.workflow import engine
 
 SALT = "caseflow.proposer-link"
-MANAGERS = ("dispatcher", "admin")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -26,7 +26,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def _check(actor: User) -> None:
-    if actor.role not in MANAGERS:
+    if not engine.page_allowed(actor, "proposer_links"):
         raise PermissionDenied("只有督查科或系统管理员可以管理代表委员的个人链接。")
 
 

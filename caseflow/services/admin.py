@@ -14,17 +14,17 @@ from caseflow.extensions import db
 from caseflow.models import Case, Category, Proposer, ResultClass, Session, Unit, User
 from caseflow.models.base import BODIES, BODY_LABELS
 from caseflow.models.unit import UNIT_KINDS
-from caseflow.models.user import UNIT_ROLES
 from caseflow.passwords import hash_password
 from caseflow.services import holidays, users
 from caseflow.services.base import get, transaction
+from caseflow.workflow import engine, spec
 
 YEARS = range(2000, 2101)
 VOCABULARIES: dict[str, type[Category] | type[ResultClass]] = {"category": Category, "result_class": ResultClass}
 
 
 def _require_admin(actor: User) -> None:
-    if actor.role != "admin":
+    if not engine.page_allowed(actor, "administration"):
         raise PermissionDenied("只有系统管理员可以执行此操作。")
 
 
@@ -56,7 +56,7 @@ def create_account(actor: User, *, username: str, name: str, role: str, password
     """A new account; a handler or unit leader needs an active unit, a proposer account a proposer."""
     _require_admin(actor)
     with transaction():
-        unit = get(Unit, unit_id) if unit_id and role in UNIT_ROLES else None
+        unit = get(Unit, unit_id) if unit_id and role in spec.roles_with_scope("unit") else None
         if unit is not None and not unit.active:
             raise ValidationError("该承办单位已停用，不能新增账号。", "unit")
         proposer = get(Proposer, proposer_id) if proposer_id and role == "proposer" else None

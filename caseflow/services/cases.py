@@ -8,25 +8,18 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from caseflow import clock
-from caseflow.errors import PermissionDenied, ValidationError
+from caseflow.errors import ValidationError
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, CaseCosigner, Category, Proposer, Session, Unit, User
-from caseflow.models.assignment import ASSIGNMENT_ROLES
+from caseflow.models import Assignment, Attachment, Case, CaseCosigner, Category, Proposer, Session, Unit, User
 from caseflow.models.base import BODY_LABELS
 from caseflow.models.case import CONSENTS
 from caseflow.models.proposer import PROPOSER_KIND_LABELS
 from caseflow.services import attachments, reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
-from caseflow.workflow import engine
+from caseflow.workflow import engine, spec
 
-DISPATCHERS = ("dispatcher",)
 PROPOSER_KIND_BY_BODY = {"npc_suggestion": "deputy", "cppcc_proposal": "member"}
-
-
-def _require(actor: User, roles=DISPATCHERS, what: str = "此操作") -> None:
-    if actor is None or actor.role not in roles:
-        raise PermissionDenied(f"无权执行{what}。")
 
 
 @dataclass
@@ -46,29 +39,32 @@ class CaseInput:
 
 def register_case(actor: User, data: CaseInput, *, uploads: list[FileStorage] = ()) -> Case:
     """登记: validate every field with a message next to it, then store the case (and its files)."""
-    _require(actor, what="登记")
+    if data.body not in spec.BODIES:
+        raise ValidationError("请选择类别。", "body")
     with db.session.no_autoflush:  # in an import, the rows before are flushed with the next assign
-        session = _validated_session(data)
-    with transaction():
         case = Case(
-            body=data.body, session_id=session.id, number=data.number, title=data.title.strip(),
+            body=data.body, session_id=data.session_id, number=data.number, title=data.title.strip(),
             text=data.text.strip(), category_id=data.category_id, lead_proposer_id=data.lead_proposer_id,
             consent=data.consent, no_written_reply=data.no_written_reply, key_case=data.key_case,
             state=engine.workflow(data.body).initial("case"),
             cosigners=[CaseCosigner(position=i, proposer_id=p) for i, p in enumerate(data.cosigner_ids, 1)],
         )
+        # the case to be is what the rule book judges; it joins the session only once allowed
+        permit = engine.require(actor, "register", case=case, fields={
+            "title": data.title, "number": data.number, "lead_proposer_id": data.lead_proposer_id})
+        _validate(data)
+    with transaction():
         db.session.add(case)
         files = []
         if any(u and u.filename for u in uploads):
             db.session.flush()  # the files are stored against the case's id
             files = [attachments.store(u, actor, case.id, "attachments") for u in uploads if u and u.filename]
-        engine.record(actor, "register", case=case,
-                      payload={"number": case.number, "attachments": [f.filename for f in files]})
+        permit.apply({"number": case.number, "attachments": [f.filename for f in files]})
     return case
 
 
-def _validated_session(data: CaseInput) -> Session:
-    """Check every field of ``data`` (ValidationError for the first bad one); its session."""
+def _validate(data: CaseInput) -> None:
+    """Check every field of ``data`` (ValidationError for the first bad one)."""
     session = db.session.get(Session, data.session_id)
     if session is None or session.body != data.body:
         raise ValidationError("请选择该类别的届次。", "session_id")
@@ -92,7 +88,6 @@ def _validated_session(data: CaseInput) -> Session:
         raise ValidationError("联名人不能重复，也不能与领衔人相同。", "cosigner_ids")
     if message := number_taken(session, data.number):
         raise ValidationError(message, "number")
-    return session
 
 
 def number_taken(session: Session, number: int) -> str | None:
@@ -117,11 +112,23 @@ def assign(actor: User, case_id: int, version: int, units: list[UnitAssignment],
         return assign_case(actor, get(Case, case_id, version), units, assigned_on, comment)
 
 
+def add_units(actor: User, case_id: int, version: int, units: list[UnitAssignment],
+              assigned_on: date | None = None, comment: str = "") -> Case:
+    """追加交办: more units for a case the units already work on (say, after one was returned)."""
+    with transaction():
+        return _give(actor, "add_units", get(Case, case_id, version), units, assigned_on, comment)
+
+
 def assign_case(actor: User, case: Case, units: list[UnitAssignment], assigned_on: date | None = None,
                 comment: str = "") -> Case:
     """交办 of a case already in hand (an import assigns the case it has just registered)."""
+    return _give(actor, "assign", case, units, assigned_on, comment)
+
+
+def _give(actor: User, action: str, case: Case, units: list[UnitAssignment], assigned_on: date | None,
+          comment: str) -> Case:
     with transaction():
-        _require(actor, what="交办")
+        permit = engine.require(actor, action, case=case, comment=comment, fields={"units": units})
         with db.session.no_autoflush:
             _check_units(case, units)
         start = assigned_on or clock.today()
@@ -131,7 +138,7 @@ def assign_case(actor: User, case: Case, units: list[UnitAssignment], assigned_o
             start, time(9), clock.LOCAL_TZ)
         created = []
         for u in units:
-            computed = due_date(case.body, "co_opinion" if u.role == "co" else "reply", start)
+            computed = due_date(case.body, spec.deadline_of(u.role), start)
             if u.due_date and u.due_date != computed and not u.due_reason.strip():
                 raise ValidationError("修改办理期限须说明理由。", "units")
             a = Assignment(case=case, unit_id=u.unit_id, role=u.role,
@@ -146,24 +153,17 @@ def assign_case(actor: User, case: Case, units: list[UnitAssignment], assigned_o
              **({"computed_due": computed.isoformat(), "due_reason": u.due_reason} if a.due_date != computed else {})}
             for a, computed, u in created
         ]}
-        if case.state == "registered":
-            engine.fire(actor, "assign", case=case, comment=comment, payload=payload)
-        else:
-            engine.record(actor, "register", case=case, comment=comment or "追加交办", payload=payload)
+        permit.apply(payload)
         for a, _, _ in created:
             reminders.sync_assignment(a, fresh=True)
     return case
 
 
 def _check_units(case: Case, units: list[UnitAssignment]) -> None:
-    if case.state not in ("registered", "assigned", "in_progress"):
-        raise ValidationError(f"当前状态为“{case.state_label}”，不能交办。")
-    if not units:
-        raise ValidationError("请至少选择一个承办单位。", "units")
     ids = [u.unit_id for u in units]
     if len(set(ids)) != len(ids):
         raise ValidationError("同一单位不能既是主办又是会办，也不能重复选择。", "units")
-    if any(u.role not in ASSIGNMENT_ROLES for u in units):
+    if any(u.role not in spec.assignment_roles() for u in units):
         raise ValidationError("承办角色只能是主办、会办或分办。", "units")
     existing = {a.unit_id for a in case.assignments}
     if clash := existing & set(ids):
@@ -172,8 +172,8 @@ def _check_units(case: Case, units: list[UnitAssignment]) -> None:
     found = set(db.session.scalars(select(Unit.id).where(Unit.id.in_(ids), Unit.active.is_(True))))
     if missing := set(ids) - found:
         raise ValidationError(f"承办单位不存在或已停用（编号 {sorted(missing)}）。", "units")
-    active_leads = [a for a in case.lead_assignments if a.state != "returned"]
-    if not active_leads and not any(u.role in ("lead", "split") for u in units):
+    active_leads = [a for a in case.lead_assignments if a.state not in spec.group("assignment", "gone")]
+    if not active_leads and not any(u.role in spec.answering_roles() for u in units):
         raise ValidationError("请指定主办（或分办）单位。", "units")
     splits = sum(u.role == "split" for u in units) + sum(a.role == "split" for a in active_leads)
     if splits == 1:
@@ -184,9 +184,8 @@ def mark_key_case(actor: User, case_id: int, version: int, key_case: bool, comme
     """重点督办 on or off."""
     with transaction():
         case = get(Case, case_id, version)
-        _require(actor, what="重点督办")
+        engine.act(actor, "key_case", case=case, comment=comment, payload={"key_case": key_case})
         case.key_case = key_case
-        engine.record(actor, "key_case", case=case, comment=comment, payload={"key_case": key_case})
     return case
 
 
@@ -194,7 +193,7 @@ def withdraw(actor: User, case_id: int, version: int, reason: str) -> Case:
     """撤案."""
     with transaction():
         case = get(Case, case_id, version)
-        engine.fire(actor, "withdraw", case=case, comment=reason)
+        engine.act(actor, "withdraw", case=case, comment=reason)
         reminders.cancel_case(case)
     return case
 
@@ -203,12 +202,13 @@ def merge(actor: User, case_id: int, version: int, into_case_id: int, reason: st
     """并案: the case joins ``into_case_id`` (same body and session) and stops here."""
     with transaction():
         case = get(Case, case_id, version)
+        permit = engine.require(actor, "merge", case=case, comment=reason, fields={"into_case_id": into_case_id})
         target = db.session.get(Case, into_case_id)
         if target is None or target.id == case.id or target.session_id != case.session_id:
             raise ValidationError("请选择同一届次中的另一件作为并入对象。", "into_case_id")
-        if target.state in ("withdrawn", "merged"):
+        if target.state in spec.group("case", "void"):
             raise ValidationError("不能并入已撤案或已并案的件。", "into_case_id")
-        engine.fire(actor, "merge", case=case, comment=reason, payload={"into_case_id": target.id})
+        permit.apply({"into_case_id": target.id})
         case.merged_into_id = target.id
         reminders.cancel_case(case)
     return case
@@ -218,7 +218,7 @@ def close(actor: User, case_id: int, version: int, comment: str = "") -> Case:
     """办结."""
     with transaction():
         case = get(Case, case_id, version)
-        engine.fire(actor, "close", case=case, comment=comment)
+        engine.act(actor, "close", case=case, comment=comment)
         reminders.cancel_case(case)
     return case
 
@@ -227,8 +227,16 @@ def override_co_opinions(actor: User, case_id: int, version: int, reason: str) -
     """Let the lead unit reply before every co-unit has sent its opinion (reason recorded)."""
     with transaction():
         case = get(Case, case_id, version)
-        _require(actor, what="同意先行答复")
-        if not reason.strip():
-            raise ValidationError("请说明同意先行答复的理由。", "comment")
-        engine.record(actor, "co_opinion_override", case=case, comment=reason)
+        engine.act(actor, "co_opinion_override", case=case, comment=reason)
     return case
+
+
+def add_files(actor: User, case_id: int, uploads: list[FileStorage], comment: str = "") -> list[Attachment]:
+    """上传附件 to a case (the dispatcher, or a unit working on it): materials, scans, photos."""
+    with transaction():
+        case = get(Case, case_id)
+        files = [u for u in uploads if u and u.filename]
+        permit = engine.require(actor, "add_files", case=case, comment=comment, fields={"files": files})
+        stored = [attachments.store(u, actor, case.id, "files") for u in files]
+        permit.apply({"attachments": [f.filename for f in stored]})
+    return stored

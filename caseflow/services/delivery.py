@@ -34,13 +34,12 @@ from werkzeug.utils import import_string
 from caseflow import clock
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reminder, Unit, User
-from caseflow.models.assignment import ASSIGNMENT_ROLE_LABELS, CLOSED_ASSIGNMENT_STATES
+from caseflow.models.assignment import DONE
 from caseflow.models.base import BODY_LABELS
-from caseflow.models.user import UNIT_ROLES
+from caseflow.workflow import spec
 
 log = logging.getLogger(__name__)
 
-ENDED_CASE_STATES = ("closed", "withdrawn", "merged")
 PURPOSE_LABELS = {
     "reply": "答复提出人",
     "co_opinion": "提交会办意见",
@@ -106,7 +105,7 @@ def load_context(batch: Iterable[Any]) -> dict[int, About]:
         .join(Unit, Unit.id == Assignment.unit_id)
         .where(Assignment.id.in_({r.assignment_id for r in batch if r.assignment_id})))}
     disclosing = set(db.session.scalars(select(Disclosure.case_id).distinct().where(
-        Disclosure.case_id.in_(case_ids), Disclosure.state == "pending")))
+        Disclosure.case_id.in_(case_ids), Disclosure.state.in_(spec.group("disclosure", "undecided")))))
     about = {}
     for r in batch:
         c = cases[r.case_id]
@@ -124,13 +123,13 @@ def still_due(reminder: Any, about: About) -> bool:
     """Whether the reason for the reminder still holds now (else it is cancelled, not sent):
     the case goes on, the assignment is open with the same due date, the evaluation window
     is open (case replied), a disclosure decision is still pending."""
-    if about.case_state in ENDED_CASE_STATES:
+    if about.case_state in spec.group("case", "ended"):
         return False
     if reminder.assignment_id is not None:
-        return about.assignment_state not in CLOSED_ASSIGNMENT_STATES and about.due_date == reminder.deadline
+        return about.assignment_state not in DONE and about.due_date == reminder.deadline
     purpose = purpose_of(reminder.kind)
     if purpose == "feedback":
-        return about.case_state == "replied"
+        return about.case_state in spec.group("case", "awaiting_feedback")
     if purpose == "disclosure":
         return about.disclosure_pending
     return False
@@ -146,16 +145,18 @@ def recipients_of(reminder: Any, unit_people: list[Recipient], dispatchers: list
 
 
 def people(unit_ids: Iterable[int]) -> tuple[dict[int, list[Recipient]], list[Recipient]]:
-    """Active handlers and leaders of these units (by unit), and the active dispatchers."""
+    """Active people of these units (by unit: 经办人 and 负责人), and the active dispatchers (the
+    rule book's ``escalate_to``)."""
+    unit_roles, escalated = spec.roles_with_scope("unit"), spec.escalation_roles()
     query = select(User.id, User.name, User.email, User.phone, User.unit_id, User.role).where(
         User.active.is_(True),
-        ((User.role.in_(UNIT_ROLES) & User.unit_id.in_(set(unit_ids))) | (User.role == "dispatcher")),
+        ((User.role.in_(unit_roles) & User.unit_id.in_(set(unit_ids))) | User.role.in_(escalated)),
     ).order_by(User.id)
     by_unit: dict[int, list[Recipient]] = defaultdict(list)
     dispatchers = []
     for u in db.session.execute(query):
         person = Recipient(u.id, u.name, u.email or None, u.phone or None)
-        (dispatchers if u.role == "dispatcher" else by_unit[u.unit_id]).append(person)
+        (dispatchers if u.role in escalated else by_unit[u.unit_id]).append(person)
     return by_unit, dispatchers
 
 
@@ -173,7 +174,7 @@ def compose(reminder: Any, about: About, today: date, base_url: str) -> Notice:
     link = f"{base_url.rstrip('/')}/cases/{about.case_id}"
     lines = [f"{case_label}“{about.title}”"]
     if about.unit_name:
-        lines.append(f"承办单位：{about.unit_name}（{ASSIGNMENT_ROLE_LABELS[about.role]}）")
+        lines.append(f"承办单位：{about.unit_name}（{spec.assignment_role_label(about.role)}）")
     lines += [
         f"事项：{what}",
         f"期限：{_day(reminder.deadline)}（{status}）",

@@ -11,7 +11,7 @@ from caseflow.models.feedback import SATISFACTION, SATISFACTION_LABELS
 from caseflow.services import reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
-from caseflow.workflow import engine
+from caseflow.workflow import engine, spec
 from caseflow.workflow.engine import Actor
 
 
@@ -35,25 +35,24 @@ def give_feedback(actor: Actor, case_id: int, version: int, overall: str, *, att
     """满意 / 基本满意 close the evaluation; 不满意 opens 重新办理 with its own due date."""
     with transaction():
         case = get(Case, case_id, version)
+        permit = engine.require(actor, "give_feedback", case=case, comment=comment, fields={"overall": overall})
         for name, value in (("overall", overall), ("attitude", attitude), ("result", result)):
             if (value is not None or name == "overall") and value not in SATISFACTION:
                 raise ValidationError("请选择满意、基本满意或不满意。", name)
         if overall == "dissatisfied" and not comment.strip():
             raise ValidationError("选择不满意时，请写明不满意的原因。", "comment")
-        said = SATISFACTION_LABELS[overall] + (f"：{comment.strip()}" if comment.strip() else "")
-        if overall == "dissatisfied":
-            engine.fire(actor, "rehandle", case=case, comment=said, payload={"overall": overall})
+        permit.comment = SATISFACTION_LABELS[overall] + (f"：{comment.strip()}" if comment.strip() else "")
+        dissatisfied = overall == "dissatisfied"
+        permit.apply({"overall": overall}, to="rehandling" if dissatisfied else "evaluated")
+        if dissatisfied:
             due = due_date(case.body, "rehandle", clock.today())
             for a in case.lead_assignments:
-                if a.state == "answered":
-                    engine.fire(actor, "reopen", case=case, assignment=a, system=True,
-                                payload={"due_date": due.isoformat()})
+                if engine.can_follow("reopen", case=case, assignment=a):
+                    engine.follow(actor, "reopen", case=case, assignment=a, payload={"due_date": due.isoformat()})
                     a.original_due_date = a.due_date = due
                     reminders.sync_assignment(a)
-        else:
-            engine.fire(actor, "evaluate", case=case, comment=said, payload={"overall": overall})
         fb = _add_feedback(case, overall, channel, attitude=attitude, result=result, comment=comment.strip(),
-                           proposer_id=actor.proposer_id if actor.role == "proposer" else None)
+                           proposer_id=actor.proposer_id if spec.scope_of(actor.role) == "own" else None)
         reminders.sync_case(case, "feedback", None)
     return fb
 
@@ -62,10 +61,10 @@ def record_no_response(actor: Actor | None, case_id: int, version: int) -> Feedb
     """The evaluation window passed without an answer: recorded as such, the case is evaluated."""
     with transaction():
         case = get(Case, case_id, version)
-        reply = _latest_reply(case)
-        ends = due_date(case.body, "feedback_window", reply.replied_at.astimezone(clock.LOCAL_TZ).date())
-        engine.fire(actor, "evaluation_lapsed", case=case, fields={"feedback_due": ends},
-                    system=actor is None)
+        if actor is None:  # the scheduler
+            engine.follow(None, "evaluation_lapsed", case=case)
+        else:
+            engine.act(actor, "evaluation_lapsed", case=case)
         fb = _add_feedback(case, "no_response", "timeout")
         reminders.sync_case(case, "feedback", None)
     return fb

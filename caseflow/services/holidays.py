@@ -13,7 +13,7 @@ from caseflow.models import Case, Holiday, User
 from caseflow.services import reminders
 from caseflow.services.base import transaction
 from caseflow.services.due import due_date, forget_calendars
-from caseflow.workflow import engine
+from caseflow.workflow import engine, spec
 
 
 def import_chinesecalendar(years: Iterable[int], *, commit: bool = True) -> int:
@@ -55,7 +55,7 @@ def set_day(actor: User, day: date, is_workday: bool, name: str = "") -> Holiday
 
     A day that is ordinary again (a weekday that is a workday, a weekend day off) loses its row.
     """
-    if actor is None or actor.role != "admin":
+    if not engine.page_allowed(actor, "administration"):
         raise PermissionDenied("只有系统管理员可以修改节假日。")
     with transaction():
         row = db.session.get(Holiday, day)
@@ -82,14 +82,14 @@ def recompute_open_due_dates(actor: User | None) -> int:
     Does not commit: the caller's transaction does.
     """
     moved = 0
-    open_cases = select(Case).where(Case.state.in_(("assigned", "in_progress")))
+    open_cases = select(Case).where(Case.state.in_(spec.group("case", "handling")))
     for case in db.session.scalars(open_cases):
         for a in case.assignments:
             if not a.is_open or a.due_date != a.original_due_date:
                 continue  # done, or the due date was extended (a decision, not arithmetic)
-            due = due_date(case.body, "co_opinion" if a.role == "co" else "reply", a.assigned_on)
+            due = due_date(case.body, spec.deadline_of(a.role), a.assigned_on)
             if due != a.due_date:
-                engine.record(actor, "due_recomputed", case=case, assignment=a,
+                engine.follow(actor, "due_recomputed", case=case, assignment=a,
                               payload={"old_due": a.due_date.isoformat(), "new_due": due.isoformat()})
                 a.original_due_date = a.due_date = due
                 reminders.sync_assignment(a)

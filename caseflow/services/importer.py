@@ -20,6 +20,7 @@ from caseflow.extensions import db
 from caseflow.models import Case, Category, Proposer, Session, Unit, User
 from caseflow.services import cases
 from caseflow.services.base import transaction
+from caseflow.workflow import engine
 from caseflow.xlsx import header_key, normalize, parse_date, workbook_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -234,7 +235,7 @@ def _suggest(name: str, candidates: list[str]) -> str:
 
 def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = False) -> ImportResult:
     """Plan, then (unless there is an error or it is a dry run) create every case in one transaction."""
-    if actor is None or actor.role != "dispatcher":
+    if not engine.page_allowed(actor, "import_cases"):
         raise PermissionDenied("只有督查科可以导入交办清单。")
     result = plan(stream, session)
     if result.errors or dry_run:

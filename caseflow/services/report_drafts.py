@@ -11,11 +11,10 @@ from caseflow import clock
 from caseflow.errors import Conflict, PermissionDenied, ValidationError
 from caseflow.extensions import db
 from caseflow.models import ReportDraft, User
-from caseflow.models.user import UNIT_ROLES
 from caseflow.services.base import transaction
+from caseflow.workflow import engine
 
 MAX_SECTION = 20000
-DISTRICT_WRITERS = ("dispatcher", "admin")
 
 
 @dataclass
@@ -87,11 +86,11 @@ def district_draft(year: int) -> ReportDraft | None:
 
 
 def can_write(actor: User, unit_id: int) -> bool:
-    return actor.role in UNIT_ROLES and actor.unit_id == unit_id
+    return engine.page_allowed(actor, "unit_report_write") and actor.unit_id == unit_id
 
 
 def can_write_district(actor: User) -> bool:
-    return actor.role in DISTRICT_WRITERS
+    return engine.page_allowed(actor, "district_report_write")
 
 
 def _check_lengths(texts: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ from caseflow import clock
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import LoginAttempt, Proposer, Unit, User
-from caseflow.models.user import ROLES, UNIT_ROLES
+from caseflow.workflow import spec
 from caseflow.passwords import hash_password, needs_rehash, verify_password
 
 MIN_PASSWORD_LENGTH = 8
@@ -35,11 +35,11 @@ def create_user(
     username = username.strip()
     if not username:
         raise ValidationError("请填写用户名。", "username")
-    if role not in ROLES:
+    if role not in spec.roles():
         raise ValidationError(f"未知角色：{role}。", "role")
-    if role in UNIT_ROLES and unit is None:
+    if role in spec.roles_with_scope("unit") and unit is None:
         raise ValidationError("经办人和单位负责人必须属于一个承办单位。", "unit")
-    if role == "proposer" and proposer is None:
+    if role in spec.roles_with_scope("own") and proposer is None:
         raise ValidationError("代表/委员账号必须关联一位代表或委员。", "proposer")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。", "password")
@@ -50,8 +50,8 @@ def create_user(
         name=name.strip() or username,
         role=role,
         password_hash=password_hash or hash_password(password),
-        unit=unit if role in UNIT_ROLES else None,
-        proposer=proposer if role == "proposer" else None,
+        unit=unit if role in spec.roles_with_scope("unit") else None,
+        proposer=proposer if role in spec.roles_with_scope("own") else None,
         email=email,
     )
     db.session.add(user)

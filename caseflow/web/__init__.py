@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from caseflow.errors import ServiceError
@@ -9,7 +10,7 @@ from caseflow.extensions import db, login_manager
 from caseflow.models import User
 from caseflow.models.case import CONSENT_LABELS
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
-from caseflow.workflow import spec
+from caseflow.workflow import engine, spec
 
 ERROR_TITLES = {
     400: "请求有误",
@@ -41,6 +42,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(proposer.bp)
     app.add_template_global(nav_items)
+    app.add_template_global(lambda page: engine.page_allowed(current_user, page), "may_open")
     app.add_template_global(get_locale)
     app.jinja_env.globals.update(consent_labels=CONSENT_LABELS, satisfaction_labels=SATISFACTION_LABELS,
                                  follow_up_labels=FOLLOW_UP_STAGE_LABELS)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from caseflow import clock
-from caseflow.access import roles_required
+from caseflow.access import page_required
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import Case, Category, Proposer, Session, Unit, User
@@ -25,11 +25,11 @@ from caseflow.models.unit import UNIT_KIND_LABELS
 from caseflow.services import admin, holidays
 from caseflow.services.base import get
 from caseflow.web.admin_forms import (
-    CategoryForm, CopyYearForm, HolidayForm, HolidayImportForm, PasswordForm, ResultClassForm, SessionForm,
-    UnitForm, UserForm, version_of,
+    CategoryForm, CopyYearForm, HolidayForm, HolidayImportForm, PasswordForm, ResultClassForm, RulesForm,
+    SessionForm, UnitForm, UserForm,
 )
-from caseflow.web.forms import attach_error
-from caseflow.web.forms import VersionedForm, options
+from caseflow.web.forms import VersionedForm, attach_error, options, version_of
+from caseflow.workflow.can import explain
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.add_app_template_global(admin.missing_calendar_years, "missing_calendar_years")
@@ -38,7 +38,7 @@ MOVES = {"up": -1, "down": 1}
 
 
 @bp.before_request
-@roles_required("admin")
+@page_required("administration")
 def admins_only() -> None:
     """Anonymous users go to the login page, everyone else but an admin gets 403."""
 
@@ -71,6 +71,24 @@ def page(template: str, *forms: FlaskForm | None, **context):
 @bp.route("/")
 def index():
     return redirect(url_for(".users"))
+
+
+# -- the rule book, asked for one user and one case ----------------------------------------------
+
+@bp.route("/rules")
+def rules():
+    """What a user may do on a case, and why not: the question behind “I cannot press 签收”."""
+    form = RulesForm(request.args)
+    user = case = None
+    if request.args and form.validate():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        case = db.session.get(Case, form.case_id.data)
+        if user is None:
+            form.username.errors = [_("没有这个用户名。")]
+        if case is None:
+            form.case_id.errors = [_("没有这个案件。")]
+    lines = explain(user, case) if user and case else []
+    return page("rules.html", form, form=form, user=user, case=case, lines=lines)
 
 
 # -- accounts -------------------------------------------------------------------------------

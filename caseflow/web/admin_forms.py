@@ -4,23 +4,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from caseflow.errors import ValidationError
 from caseflow.models.base import BODY_LABELS
 from caseflow.models.unit import UNIT_KIND_LABELS
-from caseflow.models.user import ROLE_LABELS
 from caseflow.web.forms import REQUIRED, ChineseDateField, ChineseIntegerField, Radio, Select, VersionedForm, options
+from caseflow.workflow import spec
 
 HOLIDAY_KINDS = {"off": _l("休息（节假日）"), "work": _l("上班（调休）")}
-
-
-def version_of(form: VersionedForm) -> int:
-    """The version the user saw, from the form's hidden field."""
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        raise ValidationError("页面数据不完整，请刷新后重试。") from None
 
 
 def _year(label) -> ChineseIntegerField:
@@ -30,7 +21,7 @@ def _year(label) -> ChineseIntegerField:
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired("请填写用户名。"), Length(max=64, message="用户名过长（最多64字）。")])
     name = StringField(_l("姓名"), validators=[DataRequired("请填写姓名。"), Length(max=50, message="姓名过长（最多50字）。")])
-    role = Select(_l("角色"), choices=options([("", "请选择"), *ROLE_LABELS.items()]),
+    role = Select(_l("角色"), choices=options([("", "请选择"), *((r, spec.role_label(r)) for r in spec.roles())]),
                   validators=[DataRequired("请选择角色。")])
     unit = Select(_l("所属单位"), coerce=int, description=_l("经办人、单位负责人账号必选"))
     proposer = Select(_l("代表/委员"), coerce=int, description=_l("代表/委员账号必选"))
@@ -92,3 +83,11 @@ class HolidayForm(FlaskForm):
 class HolidayImportForm(FlaskForm):
     year = _year(_l("年度"))
     replace = BooleanField(_l("覆盖已有数据（管理员的修改会丢失）"))
+
+
+class RulesForm(FlaskForm):
+    class Meta:
+        csrf = False  # a question in the URL, changes nothing
+
+    username = StringField(_l("用户名"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    case_id = ChineseIntegerField(_l("案件 ID"), validators=[InputRequired(REQUIRED), NumberRange(min=1, max=2**31 - 1)])

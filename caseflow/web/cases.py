@@ -6,22 +6,22 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from caseflow import clock, stats
-from caseflow.access import case_filter, get_visible_case, roles_required
-from caseflow.errors import ValidationError
+from caseflow import clock, figures, stats
+from caseflow.access import case_filter, get_visible_case, page_required
+from caseflow.errors import ServiceError, ValidationError
 from caseflow.extensions import db
 from caseflow.models import (
     Assignment, Attachment, Case, Category, CoOpinion, Contact, Disclosure, Feedback, FollowUp, Proposer, Reply,
     Session, Unit,
 )
-from caseflow.models.assignment import CLOSED_ASSIGNMENT_STATES
+from caseflow.models.assignment import DONE
 from caseflow.models.base import BODY_LABELS
 from caseflow.services import attachments
 from caseflow.services.cases import CaseInput, number_taken, register_case
 from caseflow.timeline import case_timeline
 from caseflow.web import case_actions
-from caseflow.web.forms import FIGURE_LABELS, CaseFilterForm, RegisterForm, attach_error, options
-from caseflow.workflow import spec
+from caseflow.web.forms import CaseFilterForm, RegisterForm, attach_error, options
+from caseflow.workflow import engine, spec
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 PAGE_SIZE = 50
@@ -57,7 +57,7 @@ def filtered_cases(form: CaseFilterForm):
         query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.unit_id == int(f["unit_id"])))
     if f["overdue"]:
         query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.due_date < clock.today(),
-                                           Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES)))
+                                           Assignment.state.not_in(DONE)))
     if f["figure"]:
         behind = stats.Filter(year=f["year"], body=f["body"] or None, unit_id=int(f["unit_id"]) if f["unit_id"] else None,
                               session_id=int(f["session_id"]) if f["session_id"] else None)
@@ -87,12 +87,12 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/list.html", cases=cases, total=total, page=page, form=form, args=args,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), today=clock.today(),
-                           figure_label=FIGURE_LABELS.get(form.figure.data or "", ""),
+                           figure_label=figures.case_lists().get(form.figure.data or "", ""),
                            without_figure={k: v for k, v in args.items() if k not in ("figure", "year")})
 
 
 @bp.route("/inbox")
-@roles_required("handler", "unit_leader")
+@page_required("inbox")
 def inbox():
     """The unit's open assignments, most urgent first, and the replies waiting to be signed."""
     drafts = db.session.scalars(
@@ -107,15 +107,17 @@ def open_assignments(unit_id: int) -> list[Assignment]:
     """A unit's assignments that still owe something, most urgent first."""
     return list(db.session.scalars(
         select(Assignment).join(Case).where(Assignment.unit_id == unit_id,
-                                            Assignment.state.not_in(CLOSED_ASSIGNMENT_STATES),
-                                            Case.state.not_in(("withdrawn", "merged")))
+                                            Assignment.state.not_in(DONE),
+                                            Case.state.not_in(spec.group("case", "void")))
         .options(selectinload(Assignment.case).selectinload(Case.session)).order_by(Assignment.due_date, Assignment.id)
     ))
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("dispatcher")
+@login_required
 def register():
+    if not engine.may_take(current_user, "register"):
+        abort(403)
     form = RegisterForm()
     sessions = db.session.scalars(select(Session).order_by(Session.year.desc(), Session.id))
     categories = db.session.scalars(select(Category).order_by(Category.year.desc(), Category.body, Category.position))
@@ -148,12 +150,14 @@ def register():
     return render_template("cases/register.html", form=form), 422 if form.errors else 200
 
 
-def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status: int = 200):
+def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status: int = 200,
+               refusal: str = ""):
     actions = []
-    for action, target in case_actions.available(current_user, case):
-        key = (action.key, case_actions.target_id(target))
-        form = bound[2] if bound and bound[:2] == key else case_actions.build_form(action, case, target, current_user)
-        actions.append((action, target, form))
+    for offered in case_actions.available(current_user, case):
+        key = (offered.name, offered.target.id)
+        form = bound[2] if bound and bound[:2] == key else case_actions.build_form(
+            offered.name, case, offered.target, current_user)
+        actions.append((offered, form))
     related = {
         "replies": db.session.scalars(select(Reply).where(Reply.case_id == case.id, Reply.replied_at.is_not(None))
                                       .order_by(Reply.replied_at)).all(),
@@ -171,7 +175,8 @@ def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status:
                                     .order_by(Attachment.id)).all(),
     }
     return render_template("cases/detail.html", case=case, timeline=case_timeline(case), today=clock.today(),
-                           actions=actions, target_label=case_actions.target_label, **related), status
+                           actions=actions, target_label=case_actions.target_label, refusal=refusal,
+                           **related), status
 
 
 @bp.route("/<int:case_id>")
@@ -183,23 +188,31 @@ def detail(case_id: int):
 @bp.post("/<int:case_id>/do/<key>/<int:target>")
 @login_required
 def act(case_id: int, key: str, target: int):
-    """Post one action's form; errors come back next to the fields, on the case page."""
+    """Post one action's form; errors come back next to the fields, on the case page, with what
+    was typed. An action the rule book refuses now (say, a colleague signed for it a minute ago)
+    shows the case as it is with the reason."""
     case = get_visible_case(current_user, case_id)
-    action = case_actions.ACTIONS.get(key)
-    row = next((t for t in action.targets(current_user, case) if t.id == target), None) if action else None
-    if row is None or not action.can(current_user, case, row):
-        abort(403)
-    form = case_actions.build_form(action, case, row, current_user, formdata=request.form)
+    offer = case_actions.OFFERS.get(key)
+    row = case_actions.target_of(case, key, target) if offer else None
+    if row is None:
+        abort(404)
+    decision = engine.allowed(current_user, key, case=case, **case_actions.rows_of(row))
+    if not decision:
+        return _case_page(case, status=decision.error().status, refusal=decision.reason)
+    form = case_actions.build_form(key, case, row, current_user, formdata=request.form)
+    status = 422
     if form.validate():
         try:
-            action.run(current_user, case, row, form)
-        except ValidationError as e:
+            offer.run(current_user, case, row, form)
+        except ServiceError as e:
             attach_error(form, e)
+            status = 422 if isinstance(e, ValidationError) else e.status
         else:
-            flash(action.done, "success")
+            flash(offer.done, "success")
             return redirect(url_for("cases.detail", case_id=case.id))
+    db.session.rollback()
     db.session.expire_all()
-    return _case_page(get_visible_case(current_user, case_id), (key, target, form), 422)
+    return _case_page(get_visible_case(current_user, case_id), (key, target, form), status)
 
 
 @bp.route("/<int:case_id>/files/<int:attachment_id>")

@@ -19,27 +19,19 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from caseflow.errors import ServiceError
+from caseflow import figures
+from caseflow.errors import ServiceError, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Session
 from caseflow.models.case import CONSENT_LABELS
 from caseflow.models.contact import CONTACT_KIND_LABELS
+from caseflow.models.disclosure import DISCLOSURE_SCOPE_LABELS
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
 
 REQUIRED = "此项必填。"
 DATE_INVALID = "请输入有效日期（如 2025-03-01）。"
 CHOICE_INVALID = "请从列表中选择。"
 NUMBER_INVALID = "请输入整数。"
-
-
-# the counts of caseflow.stats a dashboard figure links to, as the case list names them
-FIGURE_LABELS = {
-    "lead": "主办", "co": "会办", "replied": "主办已答复", "on_time": "按期答复", "co_timely": "会办意见按时",
-    "adopted": "解决采纳", "final_satisfied": "满意", "final_satisfied_or_basic": "满意或基本满意",
-    "first_satisfied": "初次评价满意", "final_dissatisfied": "不满意", "met": "答复前见面沟通",
-    "contacted": "答复前沟通联系", "published": "已公开", "withheld": "不予公开", "answered": "已答复（计入平均天数）",
-    "red": "超期", "yellow": "临期", "green": "正常", "converted": "回头看结果提升",
-}
 
 
 def session_years() -> list[int]:
@@ -106,6 +98,14 @@ class VersionedForm(FlaskForm):
     version = HiddenField()
 
 
+def version_of(form: FlaskForm) -> int:
+    """The row version the form was drawn with, from its hidden field."""
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        raise ValidationError("页面数据不完整，请刷新后重试。") from None
+
+
 class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form: filters live in the URL
@@ -119,7 +119,7 @@ class CaseFilterForm(FlaskForm):
     overdue = BooleanField(_l("已超期"))
     key_case = BooleanField(_l("重点督办"))
     # set by the dashboard's links: the cases behind one of its figures (caseflow.stats.cases_behind)
-    figure = Select(_l("统计口径"), choices=options({"": "", **FIGURE_LABELS}), validators=[Optional()])
+    figure = Select(_l("统计口径"), choices=options({"": "", **figures.case_lists()}), validators=[Optional()])
     year = ChineseIntegerField(_l("年度"), validators=[Optional()])
 
 
@@ -202,6 +202,18 @@ class ReplyForm(FlaskForm):
     cc = StringField(_l("抄送"), validators=[Optional(), Length(max=200)])
 
 
+class SignForm(VersionedForm):
+    """签发 of the unit's open draft, at the version the leader read."""
+
+    reply_id = HiddenField()
+
+
+class AddFilesForm(FlaskForm):
+    files = FileField(_l("附件"), render_kw={"multiple": True},
+                      description=_l("PDF、Word、Excel、JPG、PNG，单个文件不超过 20 MB"))
+    comment = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
 class FeedbackForm(VersionedForm):
     overall = Radio(_l("总体评价"), choices=_choices(SATISFACTION_LABELS),
                          validators=[DataRequired("请选择满意、基本满意或不满意。")])
@@ -220,7 +232,7 @@ class FollowUpForm(FlaskForm):
 
 
 class PublishForm(VersionedForm):
-    scope = Radio(_l("公开方式"), choices=options({"full": "全文公开", "summary": "摘要公开"}), default="full",
+    scope = Radio(_l("公开方式"), choices=_choices(DISCLOSURE_SCOPE_LABELS), default="full",
                        validators=[DataRequired("请选择公开方式。")])
     published_text = TextAreaField(_l("公开文本（已去除联系方式）"),
                                    validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})

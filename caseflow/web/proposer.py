@@ -9,27 +9,25 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from caseflow import clock
-from caseflow.access import get_visible_case, roles_required, visible_cases
+from caseflow.access import get_visible_case, page_required, visible_cases
 from caseflow.errors import NotFound, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Case, Feedback, Proposer, Reply, Session
 from caseflow.models.proposer import PROPOSER_KIND_LABELS
 from caseflow.services import access_links
 from caseflow.services.feedback import give_feedback
-from caseflow.web.admin_forms import version_of
-from caseflow.web.forms import attach_error
-from caseflow.web.forms import FeedbackForm
+from caseflow.web.forms import FeedbackForm, attach_error, version_of
 from caseflow.workflow import engine
 from caseflow.workflow.engine import LinkActor
 
-bp = Blueprint("proposer", __name__)
+bp = Blueprint("personal", __name__)  # the proposers' personal links
 NEW_LINK = "new_access_link"  # session key: the URL of a link just created, shown once
 
 
 @bp.after_request
 def private(response):
     """The token is a credential: keep its pages out of caches and search engines."""
-    if request.endpoint in ("proposer.home", "proposer.feedback"):
+    if request.endpoint in ("personal.home", "personal.feedback"):
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -55,7 +53,7 @@ def _home(token: str, actor: LinkActor, bound: tuple[int, FeedbackForm] | None =
     feedback = db.session.scalars(select(Feedback).where(Feedback.case_id.in_(ids)).order_by(Feedback.ordinal)).all()
     forms = {c.id: bound[1] if bound and bound[0] == c.id else
              FeedbackForm(formdata=None, prefix=f"fb{c.id}", data={"version": c.version})
-             for c in cases if engine.allowed(actor, "evaluate", case=c)}
+             for c in cases if engine.allowed(actor, "give_feedback", case=c)}
     cases = sorted(cases, key=lambda c: c.id not in forms)  # waiting for the evaluation first
     return render_template("proposer/home.html", token=token, proposer=db.session.get(Proposer, actor.proposer_id),
                            cases=cases, forms=forms, replies=replies, feedback=feedback), status
@@ -89,7 +87,7 @@ def feedback(token: str, case_id: int):
 # -- the dispatcher's side ------------------------------------------------------------------
 
 @bp.route("/admin/proposers")
-@roles_required("dispatcher", "admin")
+@page_required("proposer_links")
 def links():
     q = request.args.get("q", "").strip()[:50]
     query = select(Proposer).order_by(Proposer.kind, Proposer.name)
@@ -103,7 +101,7 @@ def links():
 
 
 @bp.post("/admin/proposers/<int:proposer_id>/links")
-@roles_required("dispatcher", "admin")
+@page_required("proposer_links")
 def create_link(proposer_id: int):
     link, token = access_links.create_link(current_user, proposer_id)
     url = current_app.config["BASE_URL"].rstrip("/") + url_for(".home", token=token)
@@ -113,7 +111,7 @@ def create_link(proposer_id: int):
 
 
 @bp.post("/admin/proposers/links/<int:link_id>/revoke")
-@roles_required("dispatcher", "admin")
+@page_required("proposer_links")
 def revoke_link(link_id: int):
     try:
         access_links.revoke_link(current_user, link_id)

@@ -9,6 +9,7 @@ from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reply, Session, Unit
 from caseflow.models.base import BODY_LABELS
 from caseflow.web.forms import session_years
+from caseflow.workflow import spec
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 30
@@ -21,7 +22,7 @@ def _published():
         .join(Case, Case.id == Disclosure.case_id)
         .join(Reply, Reply.id == Disclosure.reply_id)
         .join(Session, Session.id == Case.session_id)
-        .where(Disclosure.state == "published")
+        .where(Disclosure.state.in_(spec.group("disclosure", "on_portal")))
     )
 
 

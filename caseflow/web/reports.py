@@ -11,7 +11,7 @@ from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaFiel
 from sqlalchemy import select
 from wtforms.validators import Length, Optional
 
-from caseflow.access import get_visible_case, roles_required
+from caseflow.access import get_visible_case, page_required
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import ReportJob, Reply, Unit
@@ -31,10 +31,9 @@ from caseflow.services.report_drafts import (
     unit_draft,
 )
 from caseflow.web.forms import ChineseDateField, Select, attach_error, options, session_years
+from caseflow.workflow import engine
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-READERS = ("dispatcher", "supervisor", "admin", "handler", "unit_leader")
-DISTRICT_READERS = ("dispatcher", "supervisor", "admin")
 FEATURED_SLOTS = 4
 
 
@@ -76,17 +75,17 @@ class DistrictReportForm(FlaskForm):
 
 def _unit_for(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
-    if unit is None or (current_user.role in ("handler", "unit_leader") and current_user.unit_id != unit_id):
+    if unit is None or (engine.works_in_unit(current_user) and current_user.unit_id != unit_id):
         abort(404)
     return unit
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@page_required("reports")
 def index():
     """Which year-end summaries exist to write or read: a unit's own, or every unit's."""
     years = session_years()
-    if current_user.role in ("handler", "unit_leader"):
+    if engine.works_in_unit(current_user):
         units = [current_user.unit]
     else:
         units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)).all()
@@ -94,7 +93,7 @@ def index():
 
 
 @bp.route("/unit/<int:unit_id>/<int:year>", methods=["GET", "POST"])
-@roles_required(*READERS)
+@page_required("reports")
 def unit_report(unit_id: int, year: int):
     unit = _unit_for(unit_id)
     summary = unit_summary.build(unit, year)
@@ -135,7 +134,7 @@ def unit_report(unit_id: int, year: int):
 
 
 @bp.route("/unit/<int:unit_id>/<int:year>.pdf")
-@roles_required(*READERS)
+@page_required("reports")
 def unit_report_pdf(unit_id: int, year: int):
     unit = _unit_for(unit_id)
     params = {"unit_id": unit.id, "year": year}
@@ -146,7 +145,7 @@ def unit_report_pdf(unit_id: int, year: int):
 
 
 @bp.route("/district/<int:year>", methods=["GET", "POST"])
-@roles_required(*DISTRICT_READERS)
+@page_required("district_report")
 def district_report(year: int):
     draft = district_draft(year)
     narrative = DistrictNarrative.from_json(draft.sections) if draft else DistrictNarrative()
@@ -174,7 +173,7 @@ def district_report(year: int):
 
 
 @bp.route("/district/<int:year>.pdf")
-@roles_required(*DISTRICT_READERS)
+@page_required("district_report")
 def district_report_pdf(year: int):
     params = {"year": year}
     if sum(district.case_counts(year).values()) > report_jobs.INLINE_LIMIT:

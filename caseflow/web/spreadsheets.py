@@ -11,7 +11,7 @@ from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from caseflow import clock
-from caseflow.access import roles_required
+from caseflow.access import page_required
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Session
 from caseflow.models.base import BODY_LABELS
@@ -39,7 +39,7 @@ def xlsx_download(data: bytes, name: str) -> Response:
 
 
 @bp.route("/cases/import", methods=["GET", "POST"])
-@roles_required("dispatcher")
+@page_required("import_cases")
 def import_cases():
     form = ImportForm()
     form.session_id.choices = options([(s.id, f"{s.year} {s.name}（{BODY_LABELS[s.body]}）") for s in
@@ -61,7 +61,7 @@ def import_cases():
 
 
 @bp.route("/cases/import/template.xlsx")
-@roles_required("dispatcher")
+@page_required("import_cases")
 def import_template():
     return xlsx_download(importer.template_bytes(), "交办清单导入模板.xlsx")
 
@@ -70,11 +70,11 @@ CASE_HEADERS = ["年度", "类别", "编号", "标题", "分类", "领衔", "主
 
 
 def _case_row(case: Case) -> list:
-    leads = [a for a in case.assignments if a.role in ("lead", "split") and a.state != "returned"]
+    leads = [a for a in case.lead_assignments if not a.is_gone]
     return [case.session.year, case.body_label, case.number, case.title,
             case.category.name if case.category else "", case.lead_proposer.name,
             "、".join(a.unit.name for a in leads),
-            "、".join(a.unit.name for a in case.assignments if a.role == "co" and a.state != "returned"),
+            "、".join(a.unit.name for a in case.assignments if a not in leads and not a.is_gone),
             case.state_label, min((a.due_date for a in leads), default=None), "是" if case.key_case else ""]
 
 
@@ -95,7 +95,7 @@ def export_cases():
 
 
 @bp.route("/cases/inbox/export.xlsx")
-@roles_required("handler", "unit_leader")
+@page_required("inbox")
 def export_inbox():
     today = clock.today()
     rows = ([a.due_date, (a.due_date - today).days, a.case.body_label, a.case.number, a.case.title, a.role_label,

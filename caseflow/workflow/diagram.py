@@ -5,19 +5,21 @@ import re
 from pathlib import Path
 
 from caseflow.workflow import spec
+from caseflow.workflow.schema import destinations
 
 TITLES = {"case": "案件", "assignment": "承办单位（每个单位一份）", "disclosure": "公开"}
 
 
 def mermaid(body: str, machine: str) -> str:
+    """The machine's states and every action that moves it (``to``), with who takes it."""
     part = spec.load(body)[machine]
     lines = ["stateDiagram-v2", f"    [*] --> {part['initial']}"]
     lines += [f"    {state}: {state} {label}" for state, label in part["states"].items()]
-    for t in part["transitions"]:
-        sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
-        who = "、".join(t["roles"])
-        for source in sources:
-            lines.append(f"    {source} --> {t['dest']}: {t.get('label', t['name'])} ({who})")
+    for a in spec.actions(body).values():
+        who = "、".join(a["roles"])
+        for dest in destinations((a.get("to") or {}).get(machine)):
+            for source in a["states"][machine]:
+                lines.append(f"    {source} --> {dest}: {a['label']} ({who})")
     return "\n".join(lines) + "\n"
 
 

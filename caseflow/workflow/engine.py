@@ -1,28 +1,30 @@
-"""The workflow engine: one shared ``transitions`` Machine per body and machine kind.
+"""The rule book's answers, and the shared ``transitions`` Machines that move the rows.
 
-Services call :func:`fire`; it checks who may fire (role and relation to the
-case), the required fields and the guards — each failure with a Chinese
-message — then lets the Machine move the row and writes the Event. It never
-commits: the calling service does, once, so a failure rolls everything back.
+One question, asked by every entry point (services, pages, 待办, menus, CLI, API):
+:func:`allowed` → :class:`Decision`, whose ``reason`` is the sentence a clerk reads. A service
+gets a :class:`Permit` from :func:`require` before it writes anything; the permit is the only way
+to write an action's Event (and move its row, for an action with ``to``). What a service fires as
+a consequence (``roles: [system]``) goes through :func:`follow`. Nothing here commits: the
+calling service does, once, so a refusal or a failure rolls everything back.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from transitions import Machine
 
-from caseflow.errors import PermissionDenied, ValidationError
+from caseflow import clock
+from caseflow.errors import Conflict, PermissionDenied, ServiceError, ValidationError
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, Disclosure, Event
-from caseflow.models.user import ROLE_LABELS, ROLES, UNIT_ROLES
+from caseflow.models import Assignment, Case, Disclosure, Event, Proposer
 from caseflow.workflow import spec
 from caseflow.workflow.guards import GUARDS
+from caseflow.workflow.schema import destinations, validate
 
-RELATIONS = ("own_unit", "lead_unit")
-FIELD_LABELS = {"comment": "理由/说明", "requested_due_date": "申请延期至"}
+SYSTEM = spec.SYSTEM
 
 
 class Actor(Protocol):
@@ -40,51 +42,81 @@ class LinkActor:
     id: None = None
     role: str = "proposer"
     unit_id: None = None
+    name: str = ""
 
 
 @dataclass
-class Firing:
+class Context:
+    """What a guard looks at: who asks, for which action, on which rows, with which input."""
+
     actor: Actor | None
-    transition: dict[str, Any]
+    action: dict[str, Any]
     case: Case
     assignment: Assignment | None = None
     disclosure: Disclosure | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] | None = None
 
 
-class WorkflowError(ValueError):
-    """A workflow file is broken; the message names the file, the line and the problem."""
+@dataclass(frozen=True)
+class Decision:
+    """The rule book's answer. ``code`` says what refused: login, role, relation, state,
+    required or guard; ``field`` names the input a refusal belongs next to."""
+
+    ok: bool
+    reason: str = ""
+    code: str = "ok"
+    field: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def error(self) -> ServiceError:
+        """The exception a service raises for this refusal (HTTP 403, 409 or 400)."""
+        if self.code in ("login", "role", "relation"):
+            error: ServiceError = PermissionDenied(self.reason)
+        elif self.code == "state":
+            error = Conflict(self.reason)
+        else:
+            error = ValidationError(self.reason, self.field)
+        error.decision = self
+        return error
+
+
+OK = Decision(True)
 
 
 class Workflow:
-    def __init__(self, body: str, data: dict[str, Any], path: Path):
-        validate(data, path)
+    """One body's resolved rule book and its machines (one per row kind, shared by all rows)."""
+
+    def __init__(self, body: str, data: dict[str, Any]):
+        validate(data)
         self.body = body
         self.data = data
-        self.machines: dict[str, Machine] = {}
-        self.transitions: dict[str, tuple[str, dict[str, Any]]] = {}
-        for kind in spec.MACHINES:
-            part = data[kind]
-            self.machines[kind] = Machine(
+        self.actions: dict[str, dict[str, Any]] = {a["name"]: a for a in data["actions"]}
+        self.machines = {
+            kind: Machine(
                 model=None,
-                states=list(part["states"]),
-                transitions=[
-                    {"trigger": t["name"], "source": t["source"], "dest": t["dest"]}
-                    for t in part["transitions"]
-                ],
-                initial=part["initial"],
+                states=list(data[kind]["states"]),
+                transitions=[{"trigger": trigger(a, dest), "source": a["states"][kind], "dest": dest}
+                             for a in data["actions"] for dest in destinations((a.get("to") or {}).get(kind))],
+                initial=data[kind]["initial"],
                 auto_transitions=False,
             )
-            for t in part["transitions"]:
-                self.transitions[t["name"]] = (kind, t)
+            for kind in spec.MACHINES
+        }
 
     def initial(self, kind: str) -> str:
         return self.data[kind]["initial"]
 
 
+def trigger(a: dict[str, Any], dest: str) -> str:
+    """The machine's trigger of an action: its name, or ``name>dest`` when it has a choice."""
+    return a["name"] if isinstance(a["to"][a["acts_on"]], str) else f"{a['name']}>{dest}"
+
+
 @cache
 def workflow(body: str) -> Workflow:
-    return Workflow(body, spec.load(body), spec.WORKFLOW_DIR / f"{body}.yaml")
+    return Workflow(body, spec.load(body))
 
 
 def load_all() -> None:
@@ -93,141 +125,224 @@ def load_all() -> None:
         workflow(body)
 
 
-def validate(data: dict[str, Any], path: Path) -> None:
-    def fail(node: Any, problem: str):
-        raise WorkflowError(f"{path.name}:{getattr(node, 'line', 1)}: {problem}")
-
-    for kind in spec.MACHINES:
-        part = data.get(kind)
-        if not isinstance(part, dict) or not part.get("states") or "transitions" not in part:
-            fail(data, f"'{kind}' needs 'states', 'initial' and 'transitions'")
-        states = part["states"]
-        if part.get("initial") not in states:
-            fail(part, f"initial state {part.get('initial')!r} of '{kind}' is not a state")
-        reachable = {part["initial"]}
-        for t in part["transitions"]:
-            if "name" not in t or "dest" not in t or "source" not in t or "roles" not in t:
-                fail(t, "a transition needs name, source, dest and roles")
-            sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
-            for s in [*sources, t["dest"]]:
-                if s not in states:
-                    fail(t, f"transition '{t['name']}' uses unknown state '{s}'")
-            reachable.add(t["dest"])
-            for g in t.get("guards", ()):
-                if g not in GUARDS:
-                    fail(t, f"transition '{t['name']}' uses unknown guard '{g}'")
-            for r in t["roles"]:
-                if r not in ROLES and r != "system":
-                    fail(t, f"transition '{t['name']}' names unknown role '{r}'")
-            if set(t["roles"]) & set(UNIT_ROLES) and t.get("relation") not in RELATIONS:
-                fail(t, f"transition '{t['name']}' lets unit roles fire it: relation must be one of {RELATIONS}")
-        for s in states:
-            if s not in reachable:
-                fail(part, f"state '{s}' of '{kind}' is unreachable")
-    for name in ("deadlines", "reminders"):
-        if not isinstance(data.get(name), dict):
-            fail(data, f"'{name}' section is missing")
+def action(body: str, name: str) -> dict[str, Any]:
+    try:
+        return workflow(body).actions[name]
+    except KeyError:
+        raise KeyError(f"unknown action {name!r} of {body}") from None
 
 
-def check_permission(actor: Actor | None, t: dict[str, Any], case: Case, assignment: Assignment | None) -> None:
-    label = t.get("label", t["name"])
-    if actor is None or actor.role not in t["roles"]:
-        who = ROLE_LABELS.get(actor.role, actor.role) if actor else "未登录用户"
-        raise PermissionDenied(f"{who}无权执行“{label}”。")
-    if actor.role in UNIT_ROLES:
-        if t["relation"] == "own_unit":
-            allowed = assignment is not None and assignment.unit_id == actor.unit_id
-        else:
-            allowed = actor.unit_id in {a.unit_id for a in case.lead_assignments}
-        if not allowed:
-            raise PermissionDenied(f"本单位不是该件的{'承办' if t['relation'] == 'own_unit' else '主办'}单位，无权执行“{label}”。")
-    elif actor.role == "proposer" and actor.proposer_id not in {p.id for p in case.proposers}:
-        raise PermissionDenied(f"只有提出人可以执行“{label}”。")
+def user_actions(body: str) -> list[dict[str, Any]]:
+    """The actions people take (not what the system fires), in the rule book's order."""
+    return [a for a in workflow(body).actions.values() if a["roles"] != [SYSTEM]]
 
 
-def check(
-    actor: Actor | None,
-    name: str,
-    *,
-    case: Case,
-    assignment: Assignment | None = None,
-    disclosure: Disclosure | None = None,
-    comment: str = "",
-    fields: dict[str, Any] | None = None,
-    system: bool = False,
-) -> tuple[str, dict[str, Any]]:
-    """Raise unless ``actor`` may fire ``name`` now; returns the machine kind and transition."""
-    kind, t = workflow(case.body).transitions[name]
-    if not system:
-        check_permission(actor, t, case, assignment)
-    state = {"case": case, "assignment": assignment, "disclosure": disclosure}[kind].state
-    if state not in (t["source"] if isinstance(t["source"], list) else [t["source"]]):
-        current = spec.state_label(case.body, kind, state)
-        raise ValidationError(f"当前状态为“{current}”，不能执行“{t.get('label', name)}”。")
-    fields = {"comment": comment.strip(), **(fields or {})}
-    for required in t.get("required", ()):
-        if not fields.get(required):
-            raise ValidationError(f"请填写{FIELD_LABELS.get(required, required)}。", required)
-    firing = Firing(actor, t, case, assignment, disclosure, fields)
-    for g in t.get("guards", ()):
-        if message := GUARDS[g](firing):
-            raise ValidationError(message)
-    return kind, t
+# -- the answer --------------------------------------------------------------------------------
+
+def allowed(actor: Actor | None, name: str, *, case: Case, assignment: Assignment | None = None,
+            disclosure: Disclosure | None = None, fields: dict[str, Any] | None = None) -> Decision:
+    """May ``actor`` take action ``name`` on these rows now?
+
+    Without ``fields`` (a page deciding what to offer) required fields and the input part of the
+    guards are not judged; a service passes the user's input and gets the whole answer.
+    """
+    a = action(case.body, name)
+    for decision in (_who(actor, a, case, assignment), _state(a, case, assignment, disclosure)):
+        if not decision:
+            return decision
+    return _input(Context(actor, a, case, assignment, disclosure, fields))
 
 
-def fire(actor: Actor | None, name: str, *, payload: dict[str, Any] | None = None, **kw: Any) -> Event:
-    """Fire transition ``name`` (keywords as for :func:`check`) and record the Event."""
-    kind, t = check(actor, name, **kw)
-    case, assignment = kw["case"], kw.get("assignment")
-    row = {"case": case, "assignment": assignment, "disclosure": kw.get("disclosure")}[kind]
-    before = row.state
-    workflow(case.body).machines[kind].events[name].trigger(row)
-    return _event(actor, name, case, assignment, before, row.state, kw.get("comment", ""), payload)
+def _who(actor: Actor | None, a: dict[str, Any], case: Case, assignment: Assignment | None) -> Decision:
+    label = a["label"]
+    if actor is None or not getattr(actor, "role", None):
+        return Decision(False, "请先登录。", "login")
+    if actor.role not in a["roles"]:
+        people = [spec.role_label(r) for r in a["roles"] if r != SYSTEM]
+        reason = f"只有{'、'.join(people)}可以{label}。" if people else f"“{label}”由系统自动执行。"
+        return Decision(False, reason, "role")
+    scope = spec.scope_of(actor.role)
+    if scope == "own" and actor.proposer_id not in {p.id for p in case.proposers}:
+        return Decision(False, f"只有本件的提出人可以{label}。", "relation")
+    if scope == "unit" and not _related(actor, a["relation"], case, assignment):
+        whose = {"own_unit": assignment.unit.name if assignment else "", "lead_unit": "本件的主办单位",
+                 "case_unit": "本件的承办单位"}[a["relation"]]
+        return Decision(False, f"只有{whose}可以{label}。", "relation")
+    if assignment is not None and a.get("assignment_roles") and assignment.role not in a["assignment_roles"]:
+        parts = "、".join(spec.assignment_role_label(r) for r in a["assignment_roles"])
+        return Decision(False, f"只有{parts}单位可以{label}。", "relation")
+    return OK
 
 
-def record(
-    actor: Actor | None,
-    action: str,
-    *,
-    case: Case,
-    assignment: Assignment | None = None,
-    comment: str = "",
-    payload: dict[str, Any] | None = None,
-) -> Event:
-    """Record an action that changes no state (a contact, a follow-up …)."""
-    if action not in workflow(case.body).data["actions"]:
-        raise KeyError(f"unknown action {action!r}")
-    return _event(actor, action, case, assignment, None, None, comment, payload)
+def _related(actor: Actor, relation: str, case: Case, assignment: Assignment | None) -> bool:
+    if relation == "own_unit":
+        return assignment is not None and assignment.unit_id == actor.unit_id
+    gone = spec.group("assignment", "gone")
+    parts = case.lead_assignments if relation == "lead_unit" else case.assignments
+    return actor.unit_id in {p.unit_id for p in parts if p.state not in gone}
 
 
-def _event(actor, name, case, assignment, before, after, comment, payload) -> Event:
+def _state(a: dict[str, Any], case: Case, assignment, disclosure, explain: bool = True) -> Decision:
+    rows = {"case": case, "assignment": assignment, "disclosure": disclosure}
+    if rows[a["acts_on"]] is None:
+        raise ValueError(f"action {a['name']!r} acts on a {a['acts_on']}: none given")
+    for machine in (a["acts_on"], "case"):  # the row's own state first: the more specific reason
+        row = rows[machine]
+        if row.state not in a["states"][machine]:
+            if not explain:
+                return Decision(False, code="state")
+            current = spec.state_label(case.body, machine, row.state)
+            last = _last_change(case, row if machine == "assignment" else None) if machine != "disclosure" else ""
+            return Decision(False, f"当前状态为“{current}”{last}，不能{a['label']}。", "state")
+    return OK
+
+
+def _last_change(case: Case, assignment: Assignment | None) -> str:
+    """「（张三于 2025-03-03 10:00 签收）」: who moved the row last, for a page that was stale."""
+    query = select(Event).where(Event.case_id == case.id, Event.to_state.is_not(None))
+    query = query.where(Event.assignment_id == assignment.id) if assignment else query.where(
+        Event.assignment_id.is_(None))
+    event = db.session.scalar(query.order_by(Event.at.desc(), Event.id.desc()).limit(1))
+    if event is None:
+        return ""
+    at = event.at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    return f"（{actor_name(event)}于 {at} {spec.action_label(event.transition)}）"
+
+
+def actor_name(event: Event) -> str:
+    """Who took an evented action: a user, a proposer through their personal link, or 系统."""
+    if event.actor is not None:
+        return event.actor.name
+    proposer_id = (event.payload or {}).get("proposer_id")
+    proposer = db.session.get(Proposer, proposer_id) if proposer_id else None
+    return proposer.name if proposer else "系统"
+
+
+def _input(c: Context) -> Decision:
+    if c.fields is not None:
+        for name in c.action.get("required", ()):
+            value = c.fields.get(name)
+            if value is None or (isinstance(value, str) and not value.strip()) or value in ((), [], {}):
+                return Decision(False, spec.missing_message(name), "required", name)
+    for name in c.action.get("guards", ()):
+        if reason := GUARDS[name](c):
+            return Decision(False, reason, "guard")
+    return OK
+
+
+def page_allowed(actor: Actor | None, page: str) -> bool:
+    """May ``actor`` open a part of the app that is not a case action (menus, pages, API)?"""
+    return actor is not None and getattr(actor, "role", None) in spec.page_roles(page)
+
+
+def may_take(actor: Actor | None, name: str) -> bool:
+    """Whether ``actor``'s role takes action ``name`` at all (in some state, in some body): for
+    a menu entry such as 登记, before there is a case to ask about."""
+    role = getattr(actor, "role", None)
+    return any(role in workflow(body).actions[name]["roles"] for body in spec.BODIES)
+
+
+def works_in_unit(actor: Actor) -> bool:
+    """A unit's people (经办人, 负责人): they see and act for their own unit."""
+    return getattr(actor, "role", None) in spec.roles_with_scope("unit")
+
+
+# -- acting on the answer ------------------------------------------------------------------------
+
+@dataclass
+class Permit:
+    """Leave to take one action on these rows; :meth:`apply` writes it (and moves the row)."""
+
+    actor: Actor | None
+    action: dict[str, Any]
+    case: Case
+    assignment: Assignment | None = None
+    disclosure: Disclosure | None = None
+    comment: str = ""
+    applied: bool = field(default=False, init=False)
+
+    def apply(self, payload: dict[str, Any] | None = None, to: str | None = None) -> Event:
+        """Write the action's Event; ``to`` picks the state when the action has a choice."""
+        if self.applied:
+            raise RuntimeError(f"action {self.action['name']!r} applied twice")
+        self.applied = True
+        return _move_and_record(self.actor, self.action, self.case, self.assignment, self.disclosure,
+                                self.comment, payload, to)
+
+
+def require(actor: Actor | None, name: str, *, case: Case, assignment: Assignment | None = None,
+            disclosure: Disclosure | None = None, comment: str = "",
+            fields: dict[str, Any] | None = None) -> Permit:
+    """A permit for the action, or the refusal raised (PermissionDenied, Conflict, ValidationError)."""
+    answer = allowed(actor, name, case=case, assignment=assignment, disclosure=disclosure,
+                     fields={"comment": comment, **(fields or {})})
+    if not answer:
+        raise answer.error()
+    return Permit(actor, action(case.body, name), case, assignment, disclosure, comment)
+
+
+def act(actor: Actor | None, name: str, *, comment: str = "", payload: dict[str, Any] | None = None,
+        fields: dict[str, Any] | None = None, **rows: Any) -> Event:
+    """:func:`require` and apply at once: for a service with nothing to write in between."""
+    return require(actor, name, comment=comment, fields=fields, **rows).apply(payload)
+
+
+def follow(actor: Actor | None, name: str, *, case: Case, assignment: Assignment | None = None,
+           comment: str = "", payload: dict[str, Any] | None = None) -> Event:
+    """Fire a ``system`` action as the consequence of ``actor``'s action (recorded as theirs)."""
+    a = action(case.body, name)
+    if SYSTEM not in a["roles"]:
+        raise ValueError(f"action {name!r} is not fired by the system")
+    answer = _state(a, case, assignment, None) and _input(Context(actor, a, case, assignment, None, {}))
+    if not answer:
+        raise answer.error()
+    return _move_and_record(actor, a, case, assignment, None, comment, payload)
+
+
+def can_follow(name: str, *, case: Case, assignment: Assignment | None = None) -> bool:
+    """Whether a ``system`` action can fire from the rows' current states."""
+    return bool(_state(action(case.body, name), case, assignment, None, explain=False))
+
+
+def _move_and_record(actor, a: dict[str, Any], case: Case, assignment, disclosure, comment: str,
+                     payload: dict[str, Any] | None, to: str | None = None) -> Event:
+    row = {"case": case, "assignment": assignment, "disclosure": disclosure}[a["acts_on"]]
+    before = after = None
+    if a.get("to"):
+        choices = destinations(a["to"][a["acts_on"]])
+        dest = to if len(choices) > 1 else choices[0]
+        if dest not in choices:
+            raise ValueError(f"action {a['name']!r} moves to one of {choices}, not {to!r}")
+        before = row.state
+        workflow(case.body).machines[a["acts_on"]].events[trigger(a, dest)].trigger(row)
+        after = row.state
     payload = dict(payload or {})
-    if actor is not None and actor.id is None:  # personal link
+    if actor is not None and actor.id is None:  # a proposer's personal link
         payload["proposer_id"] = actor.proposer_id
-    event = Event(
-        case=case,
-        assignment_id=assignment.id if assignment is not None else None,
-        actor_id=actor.id if actor is not None else None,
-        transition=name,
-        from_state=before,
-        to_state=after,
-        comment=comment.strip(),
-        payload=payload,
-    )
+    event = Event(case=case, assignment_id=assignment.id if assignment is not None else None,
+                  actor_id=actor.id if actor is not None else None, transition=a["name"], from_state=before,
+                  to_state=after, comment=comment.strip(), payload=payload)
     db.session.add(event)
     return event
 
 
-def allowed(actor: Actor | None, name: str, *, case: Case, assignment: Assignment | None = None,
-            disclosure: Disclosure | None = None) -> bool:
-    """Whether ``actor`` may fire ``name`` from the row's current state (guards not evaluated):
-    what the UI uses to decide which buttons to show."""
-    kind, t = workflow(case.body).transitions[name]
-    row = {"case": case, "assignment": assignment, "disclosure": disclosure}[kind]
-    if row is None or row.state not in (t["source"] if isinstance(t["source"], list) else [t["source"]]):
-        return False
-    try:
-        check_permission(actor, t, case, assignment)
-    except PermissionDenied:
-        return False
-    return True
+# -- what a user may do on a case (pages, 待办, `flask workflow can`) -------------------------------
+
+@dataclass(frozen=True)
+class Answer:
+    action: dict[str, Any]
+    target: Any  # the case, one of its assignments or one of its disclosures
+    decision: Decision
+
+
+def answers(actor: Actor | None, case: Case) -> list[Answer]:
+    """Every people's action of ``case``'s rule book on every row it can act on, answered."""
+    targets = {"case": [case], "assignment": list(case.assignments),
+               "disclosure": list(db.session.scalars(select(Disclosure).where(Disclosure.case_id == case.id)
+                                                     .order_by(Disclosure.id)))}
+    out = []
+    for a in user_actions(case.body):
+        for target in targets[a["acts_on"]]:
+            rows = {a["acts_on"]: target} if a["acts_on"] != "case" else {}
+            out.append(Answer(a, target, allowed(actor, a["name"], case=case, **rows)))
+    return out

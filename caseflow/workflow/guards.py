@@ -1,6 +1,8 @@
-"""Guards named in the workflow YAML. Each returns None when satisfied, else a Chinese message.
+"""Guards named in the workflow YAML. Each returns None when satisfied, else a Chinese sentence.
 
-A guard receives the :class:`~caseflow.workflow.engine.Firing` (actor, rows, fields).
+A guard receives the :class:`~caseflow.workflow.engine.Context` of the question: actor, rows and
+``fields`` — the user's input, or None when a page only asks whether to offer the action. A guard
+that needs input it has not got answers None (it is asked again when the input comes).
 """
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ from sqlalchemy import exists, select
 
 from caseflow import clock
 from caseflow.extensions import db
-from caseflow.models import Assignment, Event
+from caseflow.models import Event, Reply
 
 if TYPE_CHECKING:
-    from caseflow.workflow.engine import Firing
+    from caseflow.workflow.engine import Context
 
-Guard = Callable[["Firing"], str | None]
+Guard = Callable[["Context"], str | None]
 GUARDS: dict[str, Guard] = {}
 
 
@@ -26,41 +28,64 @@ def guard(fn: Guard) -> Guard:
     return fn
 
 
-@guard
-def signer_is_lead_unit_leader(f: Firing) -> str | None:
-    reply = f.fields["reply"]
-    signer = f.actor
-    lead_units = {a.unit_id for a in f.case.lead_assignments}
-    if signer is None or signer.role != "unit_leader" or signer.unit_id not in lead_units:
-        return "签发人必须是主办单位的负责人。"
-    if reply.assignment.unit_id != signer.unit_id:
-        return "只能签发本单位的答复。"
-    return None
+def _due(body: str, rule: str, start):
+    from caseflow.services.due import due_date  # services import the engine: import when asked
+
+    return due_date(body, rule, start)
+
+
+def open_draft_of(assignment) -> Reply | None:
+    """The unit's reply that is drafted and not yet signed (at most one at a time)."""
+    return db.session.scalar(select(Reply).where(Reply.assignment_id == assignment.id, Reply.replied_at.is_(None)))
 
 
 @guard
-def co_opinions_in(f: Firing) -> str | None:
-    missing = [
-        a.unit.name
-        for a in f.case.assignments
-        if a.role == "co" and a.state not in ("opinion_sent", "returned")
-    ]
-    if not missing:
+def open_draft(c: Context) -> str | None:
+    return None if open_draft_of(c.assignment) else "还没有答复稿，请先拟写答复。"
+
+
+@guard
+def no_open_draft(c: Context) -> str | None:
+    return "已有未签发的答复稿，请在原稿上修改。" if open_draft_of(c.assignment) else None
+
+
+def _co_units_missing(c: Context) -> list[str]:
+    from caseflow.workflow import spec
+
+    done = spec.group("assignment", "done")
+    return [a.unit.name for a in c.case.assignments if a.role not in spec.answering_roles() and a.state not in done]
+
+
+def _overridden(c: Context) -> bool:
+    return bool(db.session.scalar(select(exists().where(
+        Event.case_id == c.case.id, Event.transition == "co_opinion_override"))))
+
+
+@guard
+def co_opinions_in(c: Context) -> str | None:
+    missing = _co_units_missing(c)
+    if not missing or _overridden(c):
         return None
-    overridden = db.session.scalar(
-        select(exists().where(Event.case_id == f.case.id, Event.transition == "co_opinion_override"))
-    )
-    return None if overridden else f"会办单位尚未提交会办意见：{'、'.join(missing)}。"
+    return f"会办单位尚未提交会办意见：{'、'.join(missing)}。"
 
 
 @guard
-def reply_complete(f: Firing) -> str | None:
-    reply = f.fields["reply"]
-    missing = [label for label, value in _reply_fields(reply, f.case.no_written_reply) if not value]
+def co_opinions_missing(c: Context) -> str | None:
+    if not _co_units_missing(c):
+        return "会办意见已经齐全，无需同意先行答复。"
+    return "已同意先行答复。" if _overridden(c) else None
+
+
+@guard
+def reply_complete(c: Context) -> str | None:
+    draft = open_draft_of(c.assignment)
+    if draft is None:
+        return None  # open_draft says so
+    missing = [label for label, value in _reply_fields(draft, c.case.no_written_reply) if not value]
     return f"答复缺少：{'、'.join(missing)}。" if missing else None
 
 
-def _reply_fields(reply, no_written_reply: bool):
+def _reply_fields(reply: Reply, no_written_reply: bool):
     yield "联系人", reply.contact_name
     yield "联系电话", reply.contact_phone
     yield "办理结果分类", reply.result_class_id
@@ -70,40 +95,44 @@ def _reply_fields(reply, no_written_reply: bool):
 
 
 @guard
-def feedback_window_passed(f: Firing) -> str | None:
-    ends = f.fields["feedback_due"]
+def feedback_window_passed(c: Context) -> str | None:
+    replied_at = db.session.scalar(select(Reply.replied_at).where(
+        Reply.case_id == c.case.id, Reply.replied_at.is_not(None)).order_by(Reply.replied_at.desc()).limit(1))
+    if replied_at is None:
+        return "尚未答复。"
+    ends = _due(c.case.body, "feedback_window", replied_at.astimezone(clock.LOCAL_TZ).date())
     return None if clock.today() > ends else f"征询意见期限（{ends.isoformat()}）尚未届满。"
 
 
 @guard
-def return_window_open(f: Firing) -> str | None:
-    ends = f.fields["return_due"]
+def return_window_open(c: Context) -> str | None:
+    ends = _due(c.case.body, "return_window", c.assignment.assigned_on)
     return None if clock.today() <= ends else f"退回申请须在 {ends.isoformat()} 前提出，已超过期限。"
 
 
 @guard
-def extension_within_limit(f: Firing) -> str | None:
-    a: Assignment = f.assignment
-    requested = f.fields.get("requested_due_date") or a.requested_due_date
+def extension_within_limit(c: Context) -> str | None:
+    """The date asked for (when deciding: the one granted) is later than today's due date and at
+    most ``extension_max`` after 交办."""
+    a = c.assignment
+    if c.fields is None:
+        return None
+    requested = c.fields.get("requested_due_date") or a.requested_due_date
     if requested is None:
         return "请填写申请延期至的日期。"
     if requested <= a.due_date:
         return f"延期日期必须晚于当前期限 {a.due_date.isoformat()}。"
-    if requested > f.fields["extension_max"]:
-        return f"延期最长至 {f.fields['extension_max'].isoformat()}（交办后 6 个月）。"
+    latest = _due(c.case.body, "extension_max", a.assigned_on)
+    if requested > latest:
+        return f"延期最长至 {latest.isoformat()}（交办后 6 个月）。"
     return None
 
 
 @guard
-def is_co_assignment(f: Firing) -> str | None:
-    return None if f.assignment.role == "co" else "只有会办单位提交会办意见。"
-
-
-@guard
-def consent_allows(f: Firing) -> str | None:
-    if f.case.consent == "none":
+def consent_allows(c: Context) -> str | None:
+    if c.case.consent == "none":
         return "提出人不同意公开，不能公开。"
-    if f.case.consent == "title_only" and f.fields.get("scope") != "summary":
+    if c.fields is not None and c.case.consent == "title_only" and c.fields.get("scope") != "summary":
         return "提出人仅同意公开标题，只能摘要公开。"
     return None
 
@@ -114,14 +143,16 @@ ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 @guard
-def redaction_clean(f: Firing) -> str | None:
-    text = f.fields.get("published_text") or ""
+def redaction_clean(c: Context) -> str | None:
+    if c.fields is None:
+        return None
+    text = c.fields.get("published_text") or ""
     problems = []
     if PHONE.search(text):
         problems.append("电话号码")
     if ID_NUMBER.search(text):
         problems.append("身份证号码")
-    for p in f.case.proposers:
+    for p in c.case.proposers:
         for value, label in ((p.phone, "提出人电话"), (p.email, "提出人邮箱"), (p.address, "提出人地址")):
             if value and value in text and label not in problems:
                 problems.append(label)

@@ -134,7 +134,7 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     co.locator("main table tr").filter(has_text=s.title).get_by_role("link", name=s.title).click()
     submit(co, action(co, "签收", s.co.short), "签收", "已签收。")
     expect_unit(co, s.co.name, "会办", "办理中")
-    expect_timeline(co, f"{s.lead.handler_name} · 签收", f"{s.co.handler_name} · 签收", "全部签收")
+    expect_timeline(co, f"{s.lead.handler_name} · 签收", f"{s.co.handler_name} · 签收", "主办单位均已签收，开始办理")
 
     # -- 会办意见 ----------------------------------------------------------------------------------
     opinion_text = f"{s.co.name}会办意见：同意主办单位方案，本单位负责协调沿线居民意见。"
@@ -168,7 +168,7 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
         if ordinal == 1:
             shot(boss, "07-inbox-lead-leader")
         waiting.get_by_role("link", name=re.compile(re.escape(s.title))).click()
-        submit(boss, action(boss, "签发答复", f"第{ordinal}次答复"), "签发答复", "答复已签发并送达提出人。")
+        submit(boss, action(boss, "签发答复", s.lead.short), "签发答复", "答复已签发并送达提出人。")
         expect_state(boss, "已答复")
         expect_unit(boss, s.lead.name, "主办", "已答复")
         heading = "答复" if ordinal == 1 else f"答复（第{ordinal}次）"
@@ -187,16 +187,16 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     proposer.locator("main table").get_by_role("link", name=s.title).click()
     expect_state(proposer, "已答复")
     expect(proposer.locator("main")).to_contain_text(first_text)
-    feedback = action(proposer, "征询意见")
+    feedback = action(proposer, "提交评价")  # the proposer's word; 征询意见 is the clerk's
     radio_in_group(feedback, "总体评价", "不满意").check()
     feedback.get_by_label("意见", exact=True).fill(reason)
     shot(proposer, "09-feedback-dissatisfied-form")
-    submit(proposer, feedback, "征询意见", "评价已提交。")
+    submit(proposer, feedback, "提交评价", "评价已提交。")
     expect_state(proposer, "重新办理")
-    expect_timeline(proposer, f"{s.proposer} · 重新办理", reason)
+    expect_timeline(proposer, f"{s.proposer} · 提交评价：不满意：{reason}")
     expect(proposer.locator("main section").filter(has=proposer.locator("h2", has_text="征询意见"))).to_contain_text(
         f"不满意：{reason}")
-    no_action(proposer, "征询意见")
+    no_action(proposer, "提交评价")
     shot(proposer, "10-case-rehandling")
 
     # -- second reply, signed ---------------------------------------------------------------------
@@ -209,11 +209,11 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
 
     # -- 征询意见: 满意 -----------------------------------------------------------------------------
     proposer.goto(case_url)
-    feedback = action(proposer, "征询意见")
+    feedback = action(proposer, "提交评价")
     radio_in_group(feedback, "总体评价", "满意").check()
-    submit(proposer, feedback, "征询意见", "评价已提交。")
+    submit(proposer, feedback, "提交评价", "评价已提交。")
     expect_state(proposer, "已评价")
-    expect_timeline(proposer, f"{s.proposer} · 征询意见")
+    expect_timeline(proposer, f"{s.proposer} · 提交评价：满意")
 
     # -- 办结, 公开 (dispatcher) ----------------------------------------------------------------------
     desk.goto(case_url)

@@ -65,8 +65,8 @@ def _history_comes_from_the_services(db):
     transitions = [e.transition for e in db.session.scalars(
         select(Event).where(Event.case_id == case.id).order_by(Event.at, Event.id))]
     assert transitions[:2] == ["register", "assign"]
-    for step in ("accept", "start", "contact", "send_opinion", "draft_reply", "reply", "evaluate", "publish",
-                 "close", "follow_up"):
+    for step in ("accept", "start", "contact", "send_opinion", "draft_reply", "sign_reply", "reply", "give_feedback",
+                 "publish", "close", "follow_up"):
         assert step in transitions
 
 

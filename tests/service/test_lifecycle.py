@@ -72,14 +72,14 @@ def test_full_lifecycle(make, db, frozen_clock, body):
         ("contact", None, None),
         ("send_opinion", "accepted", "opinion_sent"),
         ("draft_reply", None, None),
+        ("sign_reply", "accepted", "answered"),
         ("reply", "in_progress", "replied"),
-        ("answer", "accepted", "answered"),
-        ("rehandle", "replied", "rehandling"),
+        ("give_feedback", "replied", "rehandling"),
         ("reopen", "answered", "accepted"),
         ("draft_reply", None, None),
+        ("sign_reply", "accepted", "answered"),
         ("reply", "rehandling", "replied"),
-        ("answer", "accepted", "answered"),
-        ("evaluate", "replied", "evaluated"),
+        ("give_feedback", "replied", "evaluated"),
         ("close", "evaluated", "closed"),
         ("publish", "pending", "published"),
         ("publish", "pending", "published"),
@@ -87,8 +87,8 @@ def test_full_lifecycle(make, db, frozen_clock, body):
     ]
     entries = case_timeline(case)
     assert [e.actor for e in entries if e.event.transition == "reply"] == [w["lead_leader"].name] * 2
-    assert [(e.actor, e.action) for e in entries if e.event.transition == "rehandle"] == [
-        (w["proposer"].name, "重新办理")]
+    assert [(e.actor, e.action, e.comment) for e in entries if e.event.to_state == "rehandling"] == [
+        (w["proposer"].name, "提交评价", "不满意：未说明时间表")]
     # nothing left to remind about on a closed, published case
     assert not db.session.scalars(select(Reminder).where(Reminder.case_id == case.id,
                                                          Reminder.state == "pending")).all()
@@ -113,7 +113,7 @@ def test_reply_needs_a_leader_of_the_lead_unit(w):
     case, reply = w.drafted()
     with pytest.raises(PermissionDenied):
         handling.sign_reply(w["lead_handler"], reply.id, reply.version)  # no 签发人 role
-    with pytest.raises(PermissionDenied, match="主办"):
+    with pytest.raises(PermissionDenied, match="只有主办单位可以签发答复"):  # the unit's name
         handling.sign_reply(w["co_leader"], reply.id, reply.version)  # a leader, of the co-unit
     assert case.state == "in_progress" and reply.signed_at is None
 
@@ -154,7 +154,7 @@ def test_result_class_must_belong_to_the_body_and_year(w):
 
 def test_co_unit_cannot_reply(w):
     case = w.accepted()
-    with pytest.raises(ValidationError, match="会办单位不能答复"):
+    with pytest.raises(PermissionDenied, match="只有主办、分办单位可以拟写答复"):
         handling.draft_reply(w["co_handler"], w.co_of(case).id, w.reply_input())
 
 
@@ -264,7 +264,7 @@ def test_title_only_consent_publishes_the_title(w):
 
 def test_invalid_state_gives_a_clear_message(w):
     case = w.registered()
-    with pytest.raises(ValidationError, match="当前状态为“已登记”，不能执行“办结”"):
+    with pytest.raises(Conflict, match="当前状态为“已登记”，不能办结。"):
         cases.close(w["dispatcher"], case.id, case.version)
 
 
@@ -304,7 +304,7 @@ def test_follow_up_with_a_second_reply_and_a_better_class(w, frozen_clock):
     fu = handling.record_follow_up(w["lead_handler"], case.id, "after", "回头看：已全部解决",
                                    w.classes[0].id, reply_id=second.id)
     assert fu.reply_id == second.id
-    assert [e.action for e in case_timeline(case)][-2:] == ["二次答复", "回头看"]
+    assert [e.action for e in case_timeline(case)][-2:] == ["签发二次答复", "回头看"]
     assert w.db.session.scalars(select(Disclosure).where(Disclosure.reply_id == second.id)).one().state == "pending"
 
 
@@ -312,10 +312,10 @@ def test_feedback_through_a_personal_link(w):
     from caseflow.workflow.engine import LinkActor
 
     case = w.replied()
-    with pytest.raises(PermissionDenied, match="只有提出人"):
+    with pytest.raises(PermissionDenied, match="只有本件的提出人可以提交评价"):
         feedback.give_feedback(LinkActor(w.make.proposer().id), case.id, case.version, "satisfied")
     fb = feedback.give_feedback(LinkActor(w.proposer_row.id), case.id, case.version, "basically_satisfied",
                                 channel="link")
     assert (fb.proposer_id, fb.channel, case.state) == (w.proposer_row.id, "link", "evaluated")
     entry = case_timeline(case)[-1]
-    assert (entry.actor, entry.action, entry.comment, entry.event.actor_id) == ("提出人", "征询意见", "基本满意", None)
+    assert (entry.actor, entry.action, entry.comment, entry.event.actor_id) == ("提出人", "提交评价", "基本满意", None)

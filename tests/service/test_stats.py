@@ -76,7 +76,8 @@ class District:
     def assign(self, key: str, units: list[cases.UnitAssignment], on: date) -> None:
         self.freeze(on)
         case = self.cases[key]
-        cases.assign(self.dispatcher, case.id, case.version, units)
+        give = cases.assign if case.state == "registered" else cases.add_units  # 交办, or 追加交办
+        give(self.dispatcher, case.id, case.version, units)
         for a in case.assignments:
             if a.state == "pending":
                 key_of = next(k for k, u in self.units.items() if u.id == a.unit_id)

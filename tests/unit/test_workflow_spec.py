@@ -1,20 +1,28 @@
-"""A broken workflow file is refused with its file, line and problem."""
+"""The rule book's files: ``extends`` resolved, and a broken file refused with its file, line and
+problem before the app serves anything."""
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from caseflow.workflow import engine, spec
+from caseflow.workflow import engine, schema, spec
 
-GOOD = spec.WORKFLOW_DIR / "cppcc_proposal.yaml"
+BASE = spec.WORKFLOW_DIR / "base.yaml"
 
 
-def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    text = GOOD.read_text(encoding="utf-8")
-    assert old in text, old
-    path = tmp_path / "broken.yaml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+def _folder(tmp_path: Path, old: str = "", new: str = "", body: str = "") -> Path:
+    """A copy of the workflows folder, with ``old`` replaced by ``new`` in base.yaml and a body file
+    that adds ``body`` under its header; returns the body file's path."""
+    shutil.copy(BASE, tmp_path / "base.yaml")
+    if old:
+        text = BASE.read_text(encoding="utf-8")
+        assert old in text, old
+        (tmp_path / "base.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    path = tmp_path / "cppcc_proposal.yaml"
+    path.write_text("extends: base\nname: cppcc_proposal\nlabel: 政协提案\n" + body, encoding="utf-8")
     return path
 
 
@@ -23,54 +31,101 @@ def _line_of(path: Path, fragment: str) -> int:
 
 
 def _error(path: Path) -> str:
-    with pytest.raises(engine.WorkflowError) as e:
-        engine.Workflow("cppcc_proposal", spec.parse(path), path)
+    with pytest.raises(schema.WorkflowError) as e:
+        engine.Workflow("cppcc_proposal", spec.resolve(path))
     return str(e.value)
 
 
-def test_the_shipped_workflows_load(app):
+def test_the_shipped_workflows_load_from_one_base():
     for body in spec.BODIES:
         wf = engine.workflow(body)
         assert wf.machines["case"].initial == "registered"
-        assert "reply" in wf.transitions
+        assert wf.data["name"] == body
+        # the body files add nothing but their name and label: every action comes from base.yaml
+        assert set(wf.actions) == {a["name"] for a in spec.parse(BASE)["actions"]}
+    assert spec.load("npc_suggestion")["label"] == "人大代表建议"
+    assert spec.load("cppcc_proposal")["label"] == "政协提案"
+
+
+def test_a_body_file_changes_only_what_it_names(tmp_path):
+    path = _folder(tmp_path, body="actions:\n  - name: close\n    roles: [supervisor]\n"
+                                  "deadlines:\n  reply: {months: 2}\n")
+    data = spec.resolve(path)
+    actions = {a["name"]: a for a in data["actions"]}
+    assert actions["close"]["roles"] == ["supervisor"]
+    assert actions["close"]["label"] == "办结" and actions["close"]["to"] == {"case": "closed"}  # kept from base
+    assert actions["withdraw"]["roles"] == ["dispatcher"]
+    assert data["deadlines"]["reply"] == {"months": 2} and data["deadlines"]["co_opinion"] == {"months": 1}
+
+
+def test_a_machine_is_built_from_the_actions_that_move_it():
+    transitions = engine.workflow("cppcc_proposal").machines["assignment"].get_transitions("accept")
+    assert [(t.source, t.dest) for t in transitions] == [("pending", "accepted")]
+    assert not engine.workflow("cppcc_proposal").machines["case"].get_transitions("contact")
 
 
 def test_unknown_state(tmp_path):
-    path = _broken(tmp_path, "dest: closed, roles: [dispatcher]}", "dest: archived, roles: [dispatcher]}")
-    assert _error(path) == (f"broken.yaml:{_line_of(path, 'dest: archived')}: "
-                            "transition 'close' uses unknown state 'archived'")
+    path = _folder(tmp_path, "    to: {case: closed}", "    to: {case: archived}")
+    base = tmp_path / "base.yaml"
+    assert _error(path) == f"base.yaml:{_line_of(base, 'name: close') }: action 'close' uses unknown state 'archived'"
 
 
 def test_unreachable_state(tmp_path):
-    path = _broken(tmp_path, "    merged: 已并案\n", "    merged: 已并案\n    lost: 丢失\n")
-    assert _error(path) == f"broken.yaml:{_line_of(path, 'initial: registered')}: state 'lost' of 'case' is unreachable"
+    path = _folder(tmp_path, "    merged: 已并案\n", "    merged: 已并案\n    lost: 丢失\n")
+    base = tmp_path / "base.yaml"
+    assert _error(path) == f"base.yaml:{_line_of(base, 'initial: registered')}: state 'lost' of 'case' is unreachable"
 
 
 def test_unknown_guard(tmp_path):
-    path = _broken(tmp_path, "guards: [feedback_window_passed]", "guards: [moon_is_full]")
-    assert _error(path) == (f"broken.yaml:{_line_of(path, 'moon_is_full')}: "
-                            "transition 'evaluation_lapsed' uses unknown guard 'moon_is_full'")
+    path = _folder(tmp_path, "guards: [feedback_window_passed]", "guards: [moon_is_full]")
+    base = tmp_path / "base.yaml"
+    assert _error(path) == (f"base.yaml:{_line_of(base, 'name: evaluation_lapsed')}: "
+                            "action 'evaluation_lapsed' uses unknown guard 'moon_is_full'")
 
 
-def test_unknown_role(tmp_path):
-    path = _broken(tmp_path, "dest: closed, roles: [dispatcher]}", "dest: closed, roles: [mayor]}")
-    assert _error(path) == (f"broken.yaml:{_line_of(path, 'roles: [mayor]')}: "
-                            "transition 'close' names unknown role 'mayor'")
+def test_unknown_role_in_the_body_file_names_the_body_file(tmp_path):
+    path = _folder(tmp_path, body="actions:\n  - name: close\n    roles: [mayor]\n")
+    assert _error(path) == (f"cppcc_proposal.yaml:{_line_of(path, 'name: close')}: "
+                            "action 'close' names unknown role 'mayor'")
 
 
 def test_unit_role_without_relation(tmp_path):
-    path = _broken(tmp_path, "roles: [handler, unit_leader], relation: own_unit}", "roles: [handler, unit_leader]}")
-    assert "relation must be one of" in _error(path)
+    path = _folder(tmp_path, body="actions:\n  - name: close\n    roles: [handler]\n")
+    assert "lets unit roles take it: relation must be one of" in _error(path)
+
+
+@pytest.mark.parametrize("key", ["states", "roles"])
+def test_an_action_without_states_or_roles_is_refused(tmp_path, key):
+    path = _folder(tmp_path, body=f"actions:\n  - name: close\n    {key}: []\n")
+    assert _error(path) == f"cppcc_proposal.yaml:{_line_of(path, 'name: close')}: action 'close' needs '{key}'"
+
+
+def test_an_action_allowed_in_no_state_of_its_row_is_refused(tmp_path):
+    path = _folder(tmp_path, body="actions:\n  - name: accept\n    states: {assignment: []}\n")
+    assert "action 'accept' lists no states for 'assignment'" in _error(path)
+    path = _folder(tmp_path, "    acts_on: case\n    roles: [dispatcher]\n    states: {case: [evaluated]}",
+                   "    acts_on: assignment\n    roles: [dispatcher]\n    states: {case: [evaluated]}")
+    assert "action 'close' needs the states of the case and of its assignment" in _error(path)
+
+
+def test_unknown_action_key_and_unknown_group_state(tmp_path):
+    path = _folder(tmp_path, body="actions:\n  - name: close\n    rolse: [dispatcher]\n")
+    assert "action 'close' has unknown keys ['rolse']" in _error(path)
+    path = _folder(tmp_path, "    void: [withdrawn, merged]", "    void: [withdrawn, buried]")
+    assert "group 'void' of 'case' names unknown state 'buried'" in _error(path)
+
+
+def test_a_required_field_needs_its_message(tmp_path):
+    path = _folder(tmp_path, body="actions:\n  - name: close\n    required: [mood]\n")
+    assert "action 'close' requires field 'mood' that has no message under 'fields'" in _error(path)
 
 
 def test_missing_section(tmp_path):
-    path = _broken(tmp_path, "deadlines:\n", "deadline_rules:\n")
-    assert _error(path) == "broken.yaml:4: 'deadlines' section is missing"
+    path = _folder(tmp_path, "deadlines:\n", "deadline_rules:\n")
+    assert _error(path) == "cppcc_proposal.yaml:1: 'deadlines' section is missing"  # the file being loaded
 
 
 def test_readme_diagrams_are_generated_from_the_yaml():
-    import re
-
     from caseflow.workflow.diagram import readme_section
 
     readme = (spec.WORKFLOW_DIR.parent / "README.md").read_text(encoding="utf-8")
@@ -86,4 +141,5 @@ def test_diagram_command(app, tmp_path):
     result = CliRunner().invoke(app.cli, ["workflow", "diagram", "npc_suggestion", "-o", str(out)])
     assert result.exit_code == 0
     text = out.read_text(encoding="utf-8")
-    assert "stateDiagram-v2" in text and "replied --> rehandling: 重新办理 (proposer、dispatcher)" in text
+    assert "stateDiagram-v2" in text and "replied --> rehandling: 提交评价 (proposer、dispatcher)" in text
+    assert "pending --> accepted: 签收 (handler、unit_leader)" in text

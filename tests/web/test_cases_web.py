@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from caseflow.models import Attachment, Case, Event
+from caseflow.models import Attachment, Case, Event, Reply
 from caseflow.services import disclosure
 from caseflow.services.attachments import path_of
 from tests.conftest import csrf_token
@@ -97,7 +97,7 @@ def test_ids_in_urls_cannot_reach_other_rows(w, clients):
     assert r.status_code == 403
     other_case = w.assigned()
     r = c.post(f"/cases/{case.id}/do/accept/{w.lead_of(other_case).id}", data={"csrf_token": token})
-    assert r.status_code == 403  # the target must belong to the case in the URL
+    assert r.status_code == 404  # the target must belong to the case in the URL
     assert co.state == "pending"
 
 
@@ -211,9 +211,9 @@ def _action_labels(html):
 def test_only_permitted_actions_are_shown(w, clients):
     case = w.accepted()
     lead_page = clients("lead_handler").get(f"/cases/{case.id}").get_data(as_text=True)
-    assert _action_labels(lead_page) == {"申请延期", "记录沟通", "拟写答复"}
+    assert _action_labels(lead_page) == {"申请延期", "记录沟通", "拟写答复", "上传附件"}
     assert _action_labels(clients("dispatcher").get(f"/cases/{case.id}").get_data(as_text=True)) == {
-        "交办", "同意先行答复（会办意见未齐）", "重点督办"}
+        "追加交办", "同意先行答复（会办意见未齐）", "重点督办", "上传附件"}
     co_page = clients("other_handler").get(f"/cases/{case.id}")
     assert co_page.status_code == 404
     supervisor_page = clients("supervisor").get(f"/cases/{case.id}").get_data(as_text=True)
@@ -233,9 +233,13 @@ def test_reply_drafted_and_signed_through_the_web(w, clients, db):
     assert r.status_code == 302
     leader = clients("lead_leader")
     page = leader.get(f"/cases/{case.id}").get_data(as_text=True)
-    reply_id = int(re.search(r"/do/sign_reply/(\d+)", page).group(1))
-    r = leader.post(f"/cases/{case.id}/do/sign_reply/{reply_id}",
-                    data={"csrf_token": csrf_token(page), f"sign_reply-{reply_id}-version": 1})
+    target = int(re.search(r"/do/sign_reply/(\d+)", page).group(1))
+    assert target == lead.id  # 签发 acts on the lead unit's part, naming the draft it signs
+    draft = db.session.scalars(select(Reply).where(Reply.case_id == case.id)).one()
+    assert f'name="sign_reply-{lead.id}-reply_id" type="hidden" value="{draft.id}"' in page
+    r = leader.post(f"/cases/{case.id}/do/sign_reply/{target}", data={
+        "csrf_token": csrf_token(page), f"sign_reply-{target}-reply_id": draft.id,
+        f"sign_reply-{target}-version": draft.version})
     assert r.status_code == 302
     db.session.expire_all()
     assert case.state == "replied"

@@ -19,19 +19,45 @@ def w(make, db, frozen_clock):
     return world
 
 
-def test_dispatcher_sees_every_unit_with_the_figures_of_stats(w, login):
-    html = login(w["dispatcher"]).get("/dashboard/?year=2025").get_data(as_text=True)
-    f = stats.Filter(year=2025)
-    expected = stats.unit_table(f)
-    assert [u.unit_name for u in expected] and all(u.unit_name in html for u in expected)
-    lead = next(u for u in expected if u.unit_name == "主办单位").figures
-    assert lead.handled.lead == 2 and lead.reply_rate.percent in html
-    assert "合计" in html and "满意率(含基本满意)" in html
+HEADER = ["单位", "主办", "会办", "办复率", "按期办复率", "会办及时率", "解决采纳率", "平均办理天数", "超期", "满意率",
+          "满意率（含基本满意）", "初次满意率", "不满意", "见面率", "沟通率", "主动公开率", "不予公开", "回头看转化"]
+
+
+def _table(html: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The per-unit table as text: its header and its rows by unit name."""
+    table = re.search(r"<table class=\"table table-sm table-bordered small mb-0\">(.*?)</table>", html, re.S).group(1)
+    cells = [[re.sub(r"<[^>]+>|\s", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    return cells[0], {row[0]: row[1:] for row in cells[1:]}
+
+
+def _lights(html: str) -> list[str]:
+    return re.findall(r'<strong class="fs-4"><a [^>]*>(\d+)</a>', html)
+
+
+def test_dispatcher_sees_every_unit_with_hand_counted_figures(w, login):
+    """The world: case 1 replied on the day of 交办 (解决或采纳), evaluated 满意, with the co-unit's
+    opinion in; case 2 just assigned to the same two units; no contact, nothing published."""
+    header, rows = _table(login(w["dispatcher"]).get("/dashboard/?year=2025").get_data(as_text=True))
+    assert header == HEADER
+    assert rows == {
+        "主办单位": ["2", "0", "100.0%", "100.0%", "—", "100.0%", "0.0", "0", "100.0%", "100.0%", "100.0%", "0",
+                 "0.0%", "0.0%", "0.0%", "0", "0"],
+        "会办单位": ["0", "2", "—", "—", "100.0%", "—", "—", "0", "—", "—", "—", "0", "—", "—", "—", "0", "0"],
+        "合计": ["2", "2", "100.0%", "100.0%", "100.0%", "100.0%", "0.0", "0", "100.0%", "100.0%", "100.0%", "0",
+               "0.0%", "0.0%", "0.0%", "0", "0"],
+    }
 
 
 def test_handler_sees_only_their_unit(w, login):
+    dispatcher = login(w["dispatcher"]).get("/dashboard/?year=2025").get_data(as_text=True)
+    assert _lights(dispatcher) == ["2", "0", "0"]  # case 2's lead and co parts, due in 3 months and 1 month
     html = login(w["co_handler"]).get(f"/dashboard/?year=2025&unit_id={w.lead.id}").get_data(as_text=True)
-    assert "会办单位" in html and ">主办单位<" not in html
+    header, rows = _table(html)
+    assert list(rows) == ["会办单位"]  # the unit_id in the URL is ignored; no district total
+    assert _lights(html) == ["1", "0", "0"]  # only case 2's co part
+    assert 'name="unit_id"' not in html  # no unit filter to choose another unit
+    assert all(f"unit_id={w.co.id}" in url for url in re.findall(r'href="(/cases/\?figure=[^"]+)"', html))
 
 
 def test_proposer_and_anonymous_cannot_open_it(w, login, client):
@@ -56,12 +82,12 @@ def test_statistics_table_exports_to_excel(w, login):
 
     r = login(w["dispatcher"]).get("/dashboard/export.xlsx?year=2025")
     ws = load_workbook(BytesIO(r.data)).active
-    assert ws["A1"].value == "单位" and ws["D1"].value == "办复率" and ws.freeze_panes == "A2"
+    assert [c.value for c in ws[1]] == HEADER and ws.freeze_panes == "A2"
+    assert ws["D2"].number_format == "0.0%"  # a rate is a fraction shown as a percentage
     rows = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
-    lead = next(u for u in stats.unit_table(stats.Filter(year=2025)) if u.unit_name == "主办单位").figures
-    assert rows["主办单位"][1] == lead.handled.lead == 2
-    assert rows["主办单位"][3] == float(lead.reply_rate.rate)
-    assert "合计" in rows
+    assert rows["主办单位"][1:9] == (2, 0, 1.0, 1.0, None, 1.0, 0.0, 0)
+    assert rows["会办单位"][1:6] == (0, 2, None, None, 1.0)
+    assert rows["合计"][13] == 0.0  # 见面率: no contact
 
 
 def test_monthly_trend_counts_by_shanghai_month(w, frozen_clock):
@@ -80,7 +106,7 @@ def test_monthly_trend_counts_by_shanghai_month(w, frozen_clock):
 def _figure_links(html: str, unit_id: int) -> dict[str, tuple[str, str | None]]:
     """figure name → (text shown, rate title) of one unit's row."""
     links = {}
-    for m in re.finditer(r'<a class="[^"]*" href="([^"]+)"(?: title="(\d+) / \d+")?>([^<]+)</a>', html):
+    for m in re.finditer(r'<a(?: class="[^"]*")? href="([^"]+)"(?: title="(\d+) / \d+")?>([^<]+)</a>', html):
         url = m.group(1).replace("&amp;", "&")
         if f"unit_id={unit_id}" in url and "figure=" in url:
             links[re.search(r"figure=(\w+)", url).group(1)] = (url, m.group(3), m.group(2))

@@ -1,10 +1,10 @@
-"""The web layer's answers to service errors and to roles_required."""
+"""The web layer's answers to service errors and to page_required."""
 from __future__ import annotations
 
 import pytest
 
 from caseflow import create_app
-from caseflow.access import roles_required
+from caseflow.access import page_required
 from caseflow.errors import Conflict
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
@@ -19,8 +19,8 @@ def probe_app(database_url):
     def conflict():
         raise Conflict()
 
-    @app.route("/probe/dispatch-only")
-    @roles_required("dispatcher")
+    @app.route("/probe/import-page")
+    @page_required("import_cases")  # the rule book lets only dispatchers open it
     def dispatch_only():
         return "ok"
 
@@ -32,15 +32,15 @@ def test_conflict_is_a_409_page_in_chinese(probe_app):
     assert r.status_code == 409 and "该记录已被他人修改，请刷新页面后重试" in r.get_data(as_text=True)
 
 
-def test_roles_required(probe_app, make, db):
+def test_page_required(probe_app, make, db):
     client = probe_app.test_client()
-    assert client.get("/probe/dispatch-only").status_code == 302  # to the login page
+    assert client.get("/probe/import-page").status_code == 302  # to the login page
     for role, status in (("handler", 403), ("dispatcher", 200)):
         user = make.user(role)
         c = probe_app.test_client()
         token = csrf_token(c.get("/login").get_data(as_text=True))
         c.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
-        assert c.get("/probe/dispatch-only").status_code == status
+        assert c.get("/probe/import-page").status_code == status
 
 
 def test_not_found_page(client):
