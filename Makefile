@@ -10,6 +10,10 @@ APT_TEST := chromium
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# the address in mails and proposers' personal links: where this server is reached, unless set
+# (listening on every interface, 0.0.0.0, it is reached at the machine's first address)
+PUBLIC_HOST := $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
+export BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 
 .PHONY: run test apt-run apt-test postgres translations
 
@@ -18,7 +22,7 @@ run: apt-run $(BIN)/.run-deps translations
 	$(BIN)/flask holidays import
 	$(BIN)/flask seed-demo
 	@echo
-	@echo "caseflow: http://$(HOST):$(PORT)/  (上面列出了演示账号和密码)"
+	@echo "caseflow: $(BASE_URL)/  (上面列出了演示账号和密码)"
 	@# the web server and the reminder scheduler side by side; Ctrl-C (or either one ending) stops both.
 	@# --timeout 180: a 10,000-row 交办清单 import runs in its request for about a minute
 	@trap 'kill $$web $$scheduler 2>/dev/null' INT TERM; \

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, exists, false, or_, select, true
 
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, CaseCosigner, User
+from caseflow.models import Assignment, Case, CaseCosigner, Reply, User
 from caseflow.workflow import engine, spec
 
 
@@ -45,6 +45,13 @@ def case_filter(user: User):
             ),
         )
     return false()
+
+
+def may_read_draft(user: User, reply: Reply) -> bool:
+    """An unsigned reply is its unit's own business, and the business of those who see every case
+    (督查科 reviews replies); proposers and other units see a reply once it is signed."""
+    return reply.replied_at is not None or spec.scope_of(user.role) == "all" or (
+        spec.scope_of(user.role) == "unit" and user.unit_id == reply.assignment.unit_id)
 
 
 def visible_cases(user: User) -> Select:

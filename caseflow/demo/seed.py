@@ -60,7 +60,8 @@ def seed_demo(path: Path = DEMO_FILE) -> SeedResult:
             result.created += _seed_case(ctx, spec)
     finally:
         clock.freeze(None)
-    _reminders_from_today()
+    if result.created:  # a second `make run` leaves the reminders the first one planned
+        _reminders_from_today()
     _report_draft(REPORT_FILE)
     return result
 

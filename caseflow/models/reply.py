@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
+from caseflow.models.attachment import Attachment
 from caseflow.models.base import Base
 from caseflow.models.user import User
 from caseflow.models.vocabulary import ResultClass
@@ -39,6 +40,7 @@ class Reply(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     cc: Mapped[str] = mapped_column(String(200), default="")  # 抄送
+    returned_note: Mapped[str | None] = mapped_column(Text)  # the leader's 退回修改: with the handler till saved
     drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     signed_at: Mapped[datetime | None]
@@ -46,6 +48,7 @@ class Reply(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     assignment: Mapped["Assignment"] = relationship()  # noqa: F821
+    attachment: Mapped[Attachment | None] = relationship()
     signer: Mapped[User | None] = relationship(foreign_keys=[signer_id])
     result_class: Mapped[ResultClass | None] = relationship()
 

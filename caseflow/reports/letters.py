@@ -12,10 +12,14 @@ def chinese_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def addressee(case) -> str:
+    """The letter's salutation: 「王慧敏委员」 for a person, the name alone for a party or a group."""
+    lead = case.lead_proposer
+    return lead.name + (ADDRESSEE_SUFFIX[case.body] if lead.type == "individual" else "")
+
+
 def reply_letter_pdf(reply: Reply) -> bytes:
     case = reply.assignment.case
-    lead = case.lead_proposer
-    addressee = lead.name + (ADDRESSEE_SUFFIX[case.body] if lead.type == "individual" else "")
     day = (reply.replied_at or clock.now()).astimezone(clock.LOCAL_TZ).date()
     return render_pdf(
         "reply_letter.html",
@@ -23,7 +27,7 @@ def reply_letter_pdf(reply: Reply) -> bytes:
         doc_number=reply.doc_number,
         mark=reply.result_class.code if reply.result_class else "",
         signer_line=f"签发人：{reply.signer.name}" if reply.signer else "（未签发）",
-        addressee=addressee,
+        addressee=addressee(case),
         paragraphs=[p.strip() for p in reply.text.splitlines() if p.strip()]
         or [f"您提出的《{case.title}》已收悉，答复见附件。"],
         date=chinese_date(day),

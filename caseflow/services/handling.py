@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from caseflow import clock
-from caseflow.errors import ValidationError
+from caseflow.errors import Conflict, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, CoOpinion, Contact, Disclosure, FollowUp, Reply, ResultClass, User
 from caseflow.models.contact import CONTACT_KINDS
@@ -102,12 +102,30 @@ def draft_reply(actor: User, assignment_id: int, data: ReplyInput, reply_id: int
                 raise ValidationError("只能修改本单位未签发的答复稿。")
         for name, value in vars(data).items():
             setattr(reply, name, value.strip() if isinstance(value, str) else value)
+        reply.returned_note = None  # revised: back with the leader
         if upload is not None and upload.filename:
             file = attachments.store(upload, actor, case.id, only=("application/pdf",))
             db.session.flush()
             reply.attachment_id = file.id
         db.session.flush()
         permit.apply({"reply_id": reply.id})
+    return reply
+
+
+def _still_a_draft(reply: Reply) -> None:
+    if reply.replied_at is not None:
+        raise Conflict(f"该答复已于 {reply.replied_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M} 签发。")
+
+
+def return_draft(actor: User, reply_id: int, version: int, note: str) -> Reply:
+    """退回修改: the leader sends the draft back to the handler with what to change."""
+    with transaction():
+        reply = get(Reply, reply_id, version)
+        a = reply.assignment
+        permit = engine.require(actor, "return_draft", case=a.case, assignment=a, comment=note)
+        _still_a_draft(reply)
+        permit.apply({"reply_id": reply.id})
+        reply.returned_note = note.strip()
     return reply
 
 
@@ -119,13 +137,12 @@ def sign_reply(actor: User, reply_id: int, version: int) -> Reply:
     """
     with transaction():
         reply = get(Reply, reply_id, version)
-        if reply.replied_at is not None:
-            raise ValidationError("该答复已签发。")
         a = reply.assignment
         case = a.case
         answered = spec.group("assignment", "has_answered")
         name = "second_reply" if a.state in answered else "sign_reply"
         permit = engine.require(actor, name, case=case, assignment=a)
+        _still_a_draft(reply)
         reply.signer_id = actor.id
         reply.signed_at = reply.replied_at = clock.now()
         permit.apply({"reply_id": reply.id})

@@ -18,6 +18,7 @@ from caseflow import clock
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reply, ResultClass, Unit, User
+from caseflow.reports.letters import addressee
 from caseflow.services import assignments, cases, disclosure, feedback, handling
 from caseflow.services.due import due_date
 from caseflow.web import forms
@@ -61,7 +62,7 @@ def _reply_input(form) -> handling.ReplyInput:
 
 
 def _draft(user, case, a, form):
-    reply_id = int(form.reply_id.data) if form.reply_id.data else None
+    reply_id = _draft_id(form) if form.reply_id.data else None
     return handling.draft_reply(user, a.id, _reply_input(form), reply_id=reply_id,
                                 version=version_of(form) if reply_id else None,
                                 upload=request.files.get(form.attachment.name))
@@ -76,11 +77,23 @@ def _draft_prefill(case, a, user):
             "result_class_id": draft.result_class_id, "text": draft.text, "cc": draft.cc}
 
 
+def _draft_id(form) -> int:
+    try:
+        return int(form.reply_id.data)
+    except (TypeError, ValueError):
+        raise ValidationError("页面数据不完整，请刷新后重试。") from None
+
+
 def _sign(user, case, a, form):
-    return handling.sign_reply(user, int(form.reply_id.data or 0), version_of(form))
+    return handling.sign_reply(user, _draft_id(form), version_of(form))
 
 
-def _sign_prefill(case, a, user):
+def _return_draft(user, case, a, form):
+    return handling.return_draft(user, _draft_id(form), version_of(form), form.comment.data)
+
+
+def _on_draft(case, a, user):
+    """The open draft the leader signs or returns, at the version shown beside the form."""
     draft = open_draft_of(a)
     return {"reply_id": draft.id, "version": draft.version} if draft else {}
 
@@ -124,7 +137,7 @@ def _add_files(user, case, target, form):
 
 
 _REPLY = Offer(forms.ReplyForm, _draft, "答复稿已保存，待单位负责人签发。", prefill=_draft_prefill)
-_SIGN = Offer(forms.SignForm, _sign, "答复已签发并送达提出人。", prefill=_sign_prefill)
+_SIGN = Offer(forms.SignForm, _sign, "答复已签发并送达提出人。", prefill=_on_draft)
 
 # every action of the rule book that people take on a case page (登记 has its own page)
 OFFERS: dict[str, Offer] = {
@@ -160,6 +173,8 @@ OFFERS: dict[str, Offer] = {
     "draft_reply": _REPLY,
     "draft_second_reply": _REPLY,
     "edit_draft": _REPLY,
+    "return_draft": Offer(forms.ReturnDraftForm, _return_draft, "答复稿已退回经办人修改。", "outline-danger",
+                          prefill=_on_draft),
     "sign_reply": _SIGN,
     "second_reply": _SIGN,
     "give_feedback": Offer(forms.FeedbackForm, _feedback, "评价已提交。"),
@@ -225,6 +240,9 @@ def build_form(name: str, case: Case, target, user: User, formdata=None) -> Flas
         data.update(offer.prefill(case, target, user))
     form = offer.form(formdata=formdata, data=data, prefix=f"{name}-{target.id}")
     _fill_choices(form, case)
+    if isinstance(form, forms.ReplyForm):
+        form.text.description = (f"答复函自动以“{addressee(case)}：”开头，正文请从称呼之后写起；"
+                                 "也可只上传已盖章的答复函 PDF。")
     if isinstance(form, forms.AssignForm):
         today = clock.today()
         form.reply_due.description = f"按规则（今日交办）：{due_date(case.body, 'reply', today).isoformat()}"

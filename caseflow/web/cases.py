@@ -7,7 +7,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from caseflow import clock, figures, stats
-from caseflow.access import case_filter, get_visible_case, page_required
+from caseflow.access import case_filter, get_visible_case, may_read_draft, page_required
 from caseflow.errors import ServiceError, ValidationError
 from caseflow.extensions import db
 from caseflow.models import (
@@ -159,6 +159,9 @@ def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status:
             offered.name, case, offered.target, current_user)
         actions.append((offered, form))
     related = {
+        "drafts": [d for d in db.session.scalars(select(Reply).where(Reply.case_id == case.id,
+                                                                     Reply.replied_at.is_(None)).order_by(Reply.id))
+                   if may_read_draft(current_user, d)],
         "replies": db.session.scalars(select(Reply).where(Reply.case_id == case.id, Reply.replied_at.is_not(None))
                                       .order_by(Reply.replied_at)).all(),
         "opinions": db.session.scalars(select(CoOpinion).where(CoOpinion.case_id == case.id)

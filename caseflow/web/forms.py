@@ -202,10 +202,24 @@ class ReplyForm(FlaskForm):
     cc = StringField(_l("抄送"), validators=[Optional(), Length(max=200)])
 
 
+class Confirmation(BooleanField):
+    """A box the user ticks to say they read what they act on; it gates the action, it is not data."""
+
+
 class SignForm(VersionedForm):
     """签发 of the unit's open draft, at the version the leader read."""
 
     reply_id = HiddenField()
+    confirm = Confirmation(_l("我已阅读答复稿和答复函预览，同意签发"),
+                           validators=[DataRequired("请确认已阅读答复稿和答复函预览。")])
+
+
+class ReturnDraftForm(VersionedForm):
+    """退回修改 of the unit's open draft, with what the handler is to change."""
+
+    reply_id = HiddenField()
+    comment = TextAreaField(_l("需要修改的地方"), validators=[DataRequired("请写明需要修改的地方。"), Length(max=2000)],
+                            render_kw={"rows": 3})
 
 
 class AddFilesForm(FlaskForm):

@@ -11,7 +11,7 @@ from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaFiel
 from sqlalchemy import select
 from wtforms.validators import Length, Optional
 
-from caseflow.access import get_visible_case, page_required
+from caseflow.access import get_visible_case, may_read_draft, page_required
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
 from caseflow.models import ReportJob, Reply, Unit
@@ -211,6 +211,6 @@ def reply_letter(case_id: int, reply_id: int):
     reply = db.session.get(Reply, reply_id)
     if reply is None or reply.case_id != case.id:
         abort(404)
-    if reply.replied_at is None and current_user.unit_id != reply.assignment.unit_id:
-        abort(404)  # an unsigned draft is the unit's own business
+    if not may_read_draft(current_user, reply):
+        abort(404)
     return pdf_response(reply_letter_pdf(reply), f"答复函-{case.number_label}.pdf")

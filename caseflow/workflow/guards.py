@@ -45,6 +45,13 @@ def open_draft(c: Context) -> str | None:
 
 
 @guard
+def draft_with_leader(c: Context) -> str | None:
+    """The open draft is waiting for the leader, not back with the handler after 退回修改."""
+    draft = open_draft_of(c.assignment)
+    return "答复稿已退回经办人修改，修改保存后才能签发。" if draft is not None and draft.returned_note else None
+
+
+@guard
 def no_open_draft(c: Context) -> str | None:
     return "已有未签发的答复稿，请在原稿上修改。" if open_draft_of(c.assignment) else None
 

@@ -160,7 +160,7 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
         expect_timeline(lead, f"{s.lead.handler_name} · 拟写答复")
         no_action(lead, "签发答复")  # a handler drafts, only the leader signs
 
-    def sign_reply(ordinal: int, name: str):
+    def sign_reply(ordinal: int, name: str, doc: str):
         boss = ui.as_(s.lead.leader)
         boss.goto("/cases/inbox")
         waiting = boss.locator("main .card").filter(has=boss.locator("h2", has_text="待签发的答复"))
@@ -168,7 +168,11 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
         if ordinal == 1:
             shot(boss, "07-inbox-lead-leader")
         waiting.get_by_role("link", name=re.compile(re.escape(s.title))).click()
-        submit(boss, action(boss, "签发答复", s.lead.short), "签发答复", "答复已签发并送达提出人。")
+        sign = action(boss, "签发答复", s.lead.short)
+        expect(sign).to_contain_text(doc)  # the leader reads the draft before signing it
+        expect(sign.get_by_role("link", name="预览答复函 PDF")).to_be_visible()
+        sign.get_by_label("我已阅读答复稿和答复函预览，同意签发").check()
+        submit(boss, sign, "签发答复", "答复已签发并送达提出人。")
         expect_state(boss, "已答复")
         expect_unit(boss, s.lead.name, "主办", "已答复")
         heading = "答复" if ordinal == 1 else f"答复（第{ordinal}次）"
@@ -179,7 +183,7 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
 
     first_doc, second_doc = f"长{s.tag}〔2026〕{s.number}号", f"长{s.tag}〔2026〕{s.number}-2号"
     draft_reply(first_doc, s.first_result, first_text, "06-reply-draft-form")
-    sign_reply(1, "08-case-replied")
+    sign_reply(1, "08-case-replied", first_doc)
 
     # -- 征询意见: 不满意 with a reason → 重新办理 ------------------------------------------------------
     proposer = ui.as_(s.proposer_login)
@@ -204,7 +208,7 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     expect_state(lead, "重新办理")
     expect_unit(lead, s.lead.name, "主办", "办理中")
     draft_reply(second_doc, s.second_result, second_text, "11-second-reply-form")
-    boss = sign_reply(2, "12-case-second-reply")
+    boss = sign_reply(2, "12-case-second-reply", second_doc)
     expect(boss.locator("main")).to_contain_text(second_doc)
 
     # -- 征询意见: 满意 -----------------------------------------------------------------------------

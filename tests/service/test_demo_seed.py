@@ -85,9 +85,14 @@ def test_seed_demo_command_prints_logins_and_is_idempotent(app, db):
     assert result.exit_code == 0, result.output
     assert "新建 60" in result.output and "diqu_handler" in result.output and DEMO_PASSWORD in result.output
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Case, Event, User, Assignment)]
+    reminders = db.session.execute(select(Reminder.id, Reminder.state, Reminder.send_on).order_by(Reminder.id)).all()
+    assert any(r.state == "pending" for r in reminders)
     again = CliRunner().invoke(app.cli, ["seed-demo"])
     assert "新建 0" in again.output
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (Case, Event, User, Assignment)] == counts
+    # `make run` twice: every reminder the first run planned is still there, still pending
+    assert db.session.execute(select(Reminder.id, Reminder.state, Reminder.send_on).order_by(Reminder.id)).all() \
+        == reminders
 
 
 def _login(app, username):

@@ -118,6 +118,26 @@ def test_reply_needs_a_leader_of_the_lead_unit(w):
     assert case.state == "in_progress" and reply.signed_at is None
 
 
+def test_the_leader_returns_a_draft_and_signs_it_once_revised(w):
+    case, reply = w.drafted()
+    lead = w.lead_of(case)
+    with pytest.raises(PermissionDenied, match="只有承办单位负责人可以退回修改"):
+        handling.return_draft(w["lead_handler"], reply.id, reply.version, "自己退回")
+    handling.return_draft(w["lead_leader"], reply.id, reply.version, "请写明完成时间")
+    assert reply.returned_note == "请写明完成时间" and reply.signed_at is None
+    with pytest.raises(ValidationError, match="答复稿已退回经办人修改，修改保存后才能签发"):
+        handling.sign_reply(w["lead_leader"], reply.id, reply.version)
+    event = w.db.session.scalars(select(Event).where(Event.transition == "return_draft")).one()
+    assert (event.comment, event.payload["reply_id"], event.actor_id) == ("请写明完成时间", reply.id, w["lead_leader"].id)
+    revised = handling.draft_reply(w["lead_handler"], lead.id, w.reply_input(text="已于6月底前完成。"),
+                                   reply_id=reply.id, version=reply.version)
+    assert revised.id == reply.id and revised.returned_note is None and revised.text == "已于6月底前完成。"
+    handling.sign_reply(w["lead_leader"], revised.id, revised.version)
+    assert (case.state, lead.state) == ("replied", "answered")
+    with pytest.raises(Conflict, match="当前状态为“已答复”.*不能退回修改"):  # a window still showing the draft
+        handling.return_draft(w["lead_leader"], revised.id, revised.version, "晚了")
+
+
 def test_reply_waits_for_co_opinions_unless_overridden(w):
     case = w.accepted()
     reply = handling.draft_reply(w["lead_handler"], w.lead_of(case).id, w.reply_input())

@@ -58,6 +58,7 @@ CALLS = {
     "draft_second_reply": lambda u, r, w: handling.draft_reply(u, r.lead.id, w.reply_input()),
     "edit_draft": lambda u, r, w: handling.draft_reply(u, r.lead.id, w.reply_input(text="改"), reply_id=r.draft.id,
                                                        version=r.draft.version),
+    "return_draft": lambda u, r, w: handling.return_draft(u, r.draft.id, r.draft.version, "请写明完成时间"),
     "sign_reply": lambda u, r, w: handling.sign_reply(u, r.draft.id, r.draft.version),
     "second_reply": lambda u, r, w: handling.sign_reply(u, r.draft.id, r.draft.version),
     "give_feedback": lambda u, r, w: feedback.give_feedback(u, r.case.id, r.case.version, "satisfied"),
@@ -67,7 +68,7 @@ CALLS = {
     "withhold": lambda u, r, w: disclosure.withhold(u, r.disclosure.id, r.disclosure.version, "涉密"),
 }
 ELSEWHERE = {"register"}  # creates the case: test_register_follows_the_rule_book
-DRAFTED = {"edit_draft", "sign_reply", "second_reply"}  # need an open draft; the rest none
+DRAFTED = {"edit_draft", "return_draft", "sign_reply", "second_reply"}  # need an open draft; the rest none
 
 
 def test_every_action_of_the_rule_book_has_a_service_call_here():

@@ -221,6 +221,8 @@ def test_only_permitted_actions_are_shown(w, clients):
 
 
 def test_reply_drafted_and_signed_through_the_web(w, clients, db):
+    """The handler's draft keeps its PDF; the leader reads the draft (text, 文号, class, the file, the
+    letter's preview) in the 签发 panel and must confirm having read it."""
     case = w.with_opinions()
     lead = w.lead_of(case)
     c = clients("lead_handler")
@@ -228,21 +230,33 @@ def test_reply_drafted_and_signed_through_the_web(w, clients, db):
     p = f"draft_reply-{lead.id}-"
     r = c.post(f"/cases/{case.id}/do/draft_reply/{lead.id}", content_type="multipart/form-data", data={
         "csrf_token": token, p + "doc_number": "长测〔2025〕5号", p + "contact_name": "沈佳琪",
-        p + "contact_phone": "021-22050000", p + "result_class_id": w.classes[0].id, p + "text": "答复正文",
+        p + "contact_phone": "021-22050000", p + "result_class_id": w.classes[0].id, p + "text": "答复正文：已落实。",
         p + "attachment": (io.BytesIO(PDF), "答复函.pdf")})
     assert r.status_code == 302
+    draft = db.session.scalars(select(Reply).where(Reply.case_id == case.id)).one()
+    assert draft.attachment.filename == "答复函.pdf" and path_of(draft.attachment).read_bytes() == PDF
+    assert "修改答复稿" in c.get(f"/cases/{case.id}").get_data(as_text=True)  # the handler sees its draft
+
     leader = clients("lead_leader")
     page = leader.get(f"/cases/{case.id}").get_data(as_text=True)
+    panel = re.search(r"<details>\s*<summary>签发答复.*?</details>", page, re.S).group(0)
+    for shown in ("长测〔2025〕5号", w.classes[0].label, "答复正文：已落实。", "答复函.pdf",
+                  f"/reports/cases/{case.id}/replies/{draft.id}/letter.pdf", "我已阅读答复稿和答复函预览，同意签发"):
+        assert shown in panel, shown
+    assert leader.get(f"/reports/cases/{case.id}/replies/{draft.id}/letter.pdf").data.startswith(b"%PDF")
+    assert clients("proposer").get(f"/reports/cases/{case.id}/replies/{draft.id}/letter.pdf").status_code == 404
     target = int(re.search(r"/do/sign_reply/(\d+)", page).group(1))
     assert target == lead.id  # 签发 acts on the lead unit's part, naming the draft it signs
-    draft = db.session.scalars(select(Reply).where(Reply.case_id == case.id)).one()
     assert f'name="sign_reply-{lead.id}-reply_id" type="hidden" value="{draft.id}"' in page
-    r = leader.post(f"/cases/{case.id}/do/sign_reply/{target}", data={
-        "csrf_token": csrf_token(page), f"sign_reply-{target}-reply_id": draft.id,
-        f"sign_reply-{target}-version": draft.version})
+    data = {"csrf_token": csrf_token(page), f"sign_reply-{target}-reply_id": draft.id,
+            f"sign_reply-{target}-version": draft.version}
+    unconfirmed = leader.post(f"/cases/{case.id}/do/sign_reply/{target}", data=data)
+    assert unconfirmed.status_code == 422 and "请确认已阅读答复稿和答复函预览。" in unconfirmed.get_data(as_text=True)
+    assert case.state == "in_progress"
+    r = leader.post(f"/cases/{case.id}/do/sign_reply/{target}", data={**data, f"sign_reply-{target}-confirm": "y"})
     assert r.status_code == 302
     db.session.expire_all()
-    assert case.state == "replied"
+    assert case.state == "replied" and draft.signer_id == w["lead_leader"].id
     assert db.session.scalars(select(Event).where(Event.case_id == case.id, Event.transition == "reply")).one()
 
 
