@@ -58,6 +58,13 @@ class Assignment(Base):
         return spec.state_label(self.case.body, "assignment", self.state)
 
     @property
+    def status_label(self) -> str:
+        """The part's state as a unit's list shows it: 重新办理 when the case is handled again."""
+        if self.case.state in spec.group("case", "second_round"):
+            return self.case.state_label
+        return self.state_label
+
+    @property
     def assigned_on(self) -> date:
         """The 交办 date in Shanghai, from which deadlines count."""
         return self.assigned_at.astimezone(clock.LOCAL_TZ).date()

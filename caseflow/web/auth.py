@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from caseflow.errors import ValidationError
 from caseflow.services.users import authenticate
+from caseflow.workflow import engine
 
 bp = Blueprint("auth", __name__)
 
@@ -21,11 +22,16 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired("请填写密码。"), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, never an open redirect."""
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths, never an open redirect; by default the user's landing page."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("cases.index")
+    return landing()
+
+
+def landing() -> str:
+    """Where a user starts: a unit's people from their 待办, everyone else from the case list."""
+    return url_for("cases.inbox" if engine.page_allowed(current_user, "inbox") else "cases.index")
 
 
 def _fresh_session() -> None:
@@ -39,7 +45,7 @@ def _fresh_session() -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("cases.index"))
+        return redirect(landing())
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -51,7 +57,7 @@ def login():
             session.permanent = True
             login_user(user)
             flash(_("欢迎，%(name)s。", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
@@ -70,9 +76,9 @@ def language():
     lang = request.form.get("lang")
     if lang in ("zh_CN", "en"):
         session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/")
 def root():
-    return redirect(url_for("cases.index" if current_user.is_authenticated else "auth.login"))
+    return redirect(landing() if current_user.is_authenticated else url_for("auth.login"))

@@ -1,6 +1,8 @@
 """Case list (search and filters), registration, the unit inbox, the case page and its actions."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import exists, func, or_, select
@@ -20,11 +22,12 @@ from caseflow.services import attachments
 from caseflow.services.cases import CaseInput, number_taken, register_case
 from caseflow.timeline import case_timeline
 from caseflow.web import case_actions
+from caseflow.web.auth import safe_next
 from caseflow.web.forms import CaseFilterForm, RegisterForm, attach_error, options
 from caseflow.workflow import engine, spec
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def _filter_choices(form: CaseFilterForm) -> None:
@@ -40,8 +43,26 @@ def _filter_choices(form: CaseFilterForm) -> None:
 
 
 def filtered_cases(form: CaseFilterForm):
-    """The visible cases matching the filters (the export of a later issue reuses this)."""
+    """The visible cases matching the filters (the list and its export)."""
     query = select(Case).join(Session, Session.id == Case.session_id).where(case_filter(current_user))
+    if form.overdue.data:
+        query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.due_date < clock.today(),
+                                           Assignment.state.not_in(DONE)))
+    return _filtered(query, form)
+
+
+def unit_work(unit_id: int, form: CaseFilterForm):
+    """A unit's 待办: its assignments that still owe something, on cases matching the filters;
+    overdue means the unit's own part is past its due date."""
+    query = (select(Assignment).join(Case, Case.id == Assignment.case_id).join(Session, Session.id == Case.session_id)
+             .where(Assignment.unit_id == unit_id, Assignment.state.not_in(DONE),
+                    Case.state.not_in(spec.group("case", "void"))))
+    if form.overdue.data:
+        query = query.where(Assignment.due_date < clock.today())
+    return _filtered(query, form)
+
+
+def _filtered(query, form: CaseFilterForm):
     f = form.data
     if f["body"]:
         query = query.where(Case.body == f["body"])
@@ -55,9 +76,6 @@ def filtered_cases(form: CaseFilterForm):
         query = query.where(Case.key_case.is_(True))
     if f["unit_id"]:
         query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.unit_id == int(f["unit_id"])))
-    if f["overdue"]:
-        query = query.where(exists().where(Assignment.case_id == Case.id, Assignment.due_date < clock.today(),
-                                           Assignment.state.not_in(DONE)))
     if f["figure"]:
         behind = stats.Filter(year=f["year"], body=f["body"] or None, unit_id=int(f["unit_id"]) if f["unit_id"] else None,
                               session_id=int(f["session_id"]) if f["session_id"] else None)
@@ -69,48 +87,68 @@ def filtered_cases(form: CaseFilterForm):
     return query
 
 
-@bp.route("/")
-@login_required
-def index():
+def filter_form() -> CaseFilterForm:
+    """The list filters from the URL (all of them dropped when one is invalid)."""
     form = CaseFilterForm(request.args)
     _filter_choices(form)
     if not form.validate():
         form = CaseFilterForm(formdata=None)
         _filter_choices(form)
-    query = filtered_cases(form)
-    page = max(request.args.get("page", 1, type=int), 1)
+    return form
+
+
+@dataclass(frozen=True)
+class Paged:
+    rows: list
+    total: int
+    page: int
+    args: dict  # the filters, to carry into the other pages' links and the export
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+def paged(query, order, options=()) -> Paged:
+    """One page of ``query`` (25 rows in ``order``) and its exact total; a page past the end (the
+    filters changed) shows the last one."""
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    cases = db.session.scalars(
-        query.options(selectinload(Case.assignments).selectinload(Assignment.unit), selectinload(Case.session))
-        .order_by(Session.year.desc(), Case.body, Case.number).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("cases/list.html", cases=cases, total=total, page=page, form=form, args=args,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), today=clock.today(),
+    page = min(max(request.args.get("page", 1, type=int), 1), max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    rows = db.session.scalars(query.options(*options).order_by(*order).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).all()
+    return Paged(rows, total, page, {k: v for k, v in request.args.items() if k != "page" and v})
+
+
+@bp.route("/")
+@login_required
+def index():
+    form = filter_form()
+    listed = paged(filtered_cases(form), (Session.year.desc(), Case.body, Case.number),
+                   (selectinload(Case.assignments).selectinload(Assignment.unit), selectinload(Case.session)))
+    return render_template("cases/list.html", listed=listed, form=form, today=clock.today(),
                            figure_label=figures.case_lists().get(form.figure.data or "", ""),
-                           without_figure={k: v for k, v in args.items() if k not in ("figure", "year")})
+                           without_figure={k: v for k, v in listed.args.items() if k not in ("figure", "year")})
 
 
 @bp.route("/inbox")
 @page_required("inbox")
 def inbox():
-    """The unit's open assignments, most urgent first, and the replies waiting to be signed."""
+    """The unit's open assignments, most urgent first, and the drafts waiting for the leader (or,
+    returned, for the handler)."""
+    form = filter_form()
+    listed = paged(unit_work(current_user.unit_id, form), (Assignment.due_date, Assignment.id),
+                   (selectinload(Assignment.case).selectinload(Case.session),))
     drafts = db.session.scalars(
         select(Reply).join(Assignment, Assignment.id == Reply.assignment_id)
-        .where(Assignment.unit_id == current_user.unit_id, Reply.replied_at.is_(None)).order_by(Reply.id)
+        .where(Assignment.unit_id == current_user.unit_id, Reply.replied_at.is_(None))
+        .options(selectinload(Reply.assignment).selectinload(Assignment.case)).order_by(Reply.id)
     ).all()
-    return render_template("cases/inbox.html", assignments=open_assignments(current_user.unit_id), drafts=drafts,
+    signs = engine.may_take(current_user, "sign_reply")
+    waiting = [d for d in drafts if bool(d.returned_note) != signs]  # the leader's to sign, the handler's to revise
+    quick = {a.id for a in listed.rows if engine.allowed(current_user, "accept", case=a.case, assignment=a,
+                                                         explain=False)}
+    return render_template("cases/inbox.html", listed=listed, form=form, drafts=waiting, signs=signs, quick=quick,
                            today=clock.today())
-
-
-def open_assignments(unit_id: int) -> list[Assignment]:
-    """A unit's assignments that still owe something, most urgent first."""
-    return list(db.session.scalars(
-        select(Assignment).join(Case).where(Assignment.unit_id == unit_id,
-                                            Assignment.state.not_in(DONE),
-                                            Case.state.not_in(spec.group("case", "void")))
-        .options(selectinload(Assignment.case).selectinload(Case.session)).order_by(Assignment.due_date, Assignment.id)
-    ))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -212,7 +250,9 @@ def act(case_id: int, key: str, target: int):
             status = 422 if isinstance(e, ValidationError) else e.status
         else:
             flash(offer.done, "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            # a quick action from a list (签收 on 待办) goes back to that list
+            return redirect(safe_next(request.form.get("next")) if request.form.get("next")
+                            else url_for("cases.detail", case_id=case.id))
     db.session.rollback()
     db.session.expire_all()
     return _case_page(get_visible_case(current_user, case_id), (key, target, form), status)

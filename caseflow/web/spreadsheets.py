@@ -16,7 +16,7 @@ from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Session
 from caseflow.models.base import BODY_LABELS
 from caseflow.services import importer
-from caseflow.web.cases import _filter_choices, filtered_cases, open_assignments
+from caseflow.web.cases import filter_form, filtered_cases, unit_work
 from caseflow.web.forms import CaseFilterForm, Select, attach_error, options
 from caseflow.web.public import published_rows
 from caseflow.xlsx import workbook_bytes
@@ -82,9 +82,7 @@ def _case_row(case: Case) -> list:
 @login_required
 def export_cases():
     """The case list with the filters in the URL, as the list page shows it."""
-    form = CaseFilterForm(request.args)
-    _filter_choices(form)
-    query = filtered_cases(form if form.validate() else CaseFilterForm(formdata=None))
+    query = filtered_cases(filter_form())
     cases = db.session.execute(query.options(
         selectinload(Case.assignments).selectinload(Assignment.unit), selectinload(Case.session),
         selectinload(Case.category), selectinload(Case.lead_proposer))
@@ -97,9 +95,12 @@ def export_cases():
 @bp.route("/cases/inbox/export.xlsx")
 @page_required("inbox")
 def export_inbox():
+    """The unit's 待办 with the filters in the URL, every page of it, most urgent first."""
     today = clock.today()
+    query = unit_work(current_user.unit_id, filter_form()).options(
+        selectinload(Assignment.case).selectinload(Case.session)).order_by(Assignment.due_date, Assignment.id)
     rows = ([a.due_date, (a.due_date - today).days, a.case.body_label, a.case.number, a.case.title, a.role_label,
-             a.state_label] for a in open_assignments(current_user.unit_id))
+             a.status_label] for a in db.session.scalars(query.execution_options(yield_per=1000)))
     return xlsx_download(workbook_bytes("待办", ["办理期限", "剩余天数", "类别", "编号", "标题", "角色", "状态"], rows,
                                     widths=[12, 10, 12, 8, 50, 8, 14]),
                      f"待办-{today.isoformat()}.xlsx")

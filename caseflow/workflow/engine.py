@@ -140,14 +140,16 @@ def user_actions(body: str) -> list[dict[str, Any]]:
 # -- the answer --------------------------------------------------------------------------------
 
 def allowed(actor: Actor | None, name: str, *, case: Case, assignment: Assignment | None = None,
-            disclosure: Disclosure | None = None, fields: dict[str, Any] | None = None) -> Decision:
+            disclosure: Disclosure | None = None, fields: dict[str, Any] | None = None,
+            explain: bool = True) -> Decision:
     """May ``actor`` take action ``name`` on these rows now?
 
     Without ``fields`` (a page deciding what to offer) required fields and the input part of the
     guards are not judged; a service passes the user's input and gets the whole answer.
+    ``explain=False`` spares the look-up of who moved a row when only yes or no matters (a list).
     """
     a = action(case.body, name)
-    for decision in (_who(actor, a, case, assignment), _state(a, case, assignment, disclosure)):
+    for decision in (_who(actor, a, case, assignment), _state(a, case, assignment, disclosure, explain)):
         if not decision:
             return decision
     return _input(Context(actor, a, case, assignment, disclosure, fields))
