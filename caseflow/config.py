@@ -36,7 +36,10 @@ def from_environment() -> dict:
         ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", str(instance / "attachments")),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # a whole request: several files of at most 20 MB each (the size of one file is the service's check)
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_MB", "110")) * 1024 * 1024,
+        # a form's token lives as long as the login (SESSION_MINUTES), not 60 minutes
+        "WTF_CSRF_TIME_LIMIT": None,
         "PERMANENT_SESSION_LIFETIME": timedelta(
             minutes=int(os.environ.get("SESSION_MINUTES", "480"))
         ),

@@ -1,6 +1,8 @@
 """Registering, assigning and closing cases (the dispatcher's state changes)."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -88,6 +90,28 @@ def _validate(data: CaseInput) -> None:
         raise ValidationError("联名人不能重复，也不能与领衔人相同。", "cosigner_ids")
     if message := number_taken(session, data.number):
         raise ValidationError(message, "number")
+
+
+NAME_WITH_PLACE = re.compile(r"^(.+?)[（(](.+)[）)]$")
+
+
+def proposers_named(body: str, names: list[str]) -> tuple[int, ...]:
+    """The ids of the 代表/委员 of ``body`` written as ``names`` (in that order, blanks skipped): a
+    name alone, or 「姓名（单位）」 where two share a name."""
+    kind = PROPOSER_KIND_BY_BODY[body]
+    people = db.session.scalars(select(Proposer).where(Proposer.kind == kind)).all()
+    ids = []
+    for written in filter(None, (unicodedata.normalize("NFKC", n).strip() for n in names)):
+        match = NAME_WITH_PLACE.match(written)
+        name, place = (match.group(1).strip(), match.group(2).strip()) if match else (written, None)
+        found = [p for p in people if p.name == name and (place is None or place in (p.organization, p.group))]
+        if not found:
+            raise ValidationError(f"找不到{PROPOSER_KIND_LABELS[kind]}“{written}”。", "cosigners")
+        if len(found) > 1:
+            choices = "、".join(f"{p.name}（{p.organization or p.group}）" for p in found)
+            raise ValidationError(f"有 {len(found)} 位“{name}”，请写成“姓名（单位）”：{choices}。", "cosigners")
+        ids.append(found[0].id)
+    return tuple(ids)
 
 
 def number_taken(session: Session, number: int) -> str | None:

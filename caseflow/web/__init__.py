@@ -1,7 +1,9 @@
 """Blueprints and the app-wide web wiring (login, errors, security headers)."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -59,10 +61,17 @@ def register_web(app: Flask) -> None:
 
     def render_error(status: int, message: str | None = None):
         return (
-            render_template("errors/error.html", status=status,
-                            title=ERROR_TITLES.get(status, "出错了"), message=message),
+            render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status, "出错了"),
+                            message=message, back=_way_back()),
             status,
         )
+
+    def _way_back() -> str | None:
+        """The page the user came from on this site (to try again, the browser keeps what was typed)."""
+        referrer = urlsplit(request.referrer or "")
+        if referrer.netloc != request.host or (referrer.path == request.path and request.method == "GET"):
+            return None
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
 
     for status in ERROR_TITLES:
         app.register_error_handler(status, lambda e, s=status: render_error(s))

@@ -238,7 +238,8 @@ def build_form(name: str, case: Case, target, user: User, formdata=None) -> Flas
     data: dict[str, Any] = {"version": getattr(target, "version", None)}
     if offer.prefill:
         data.update(offer.prefill(case, target, user))
-    form = offer.form(formdata=formdata, data=data, prefix=f"{name}-{target.id}")
+    # one page, one CSRF token: the panel posts it as csrf_token and the view checks it (token_ok)
+    form = offer.form(formdata=formdata, data=data, prefix=f"{name}-{target.id}", meta={"csrf": False})
     _fill_choices(form, case)
     if isinstance(form, forms.ReplyForm):
         form.text.description = (f"答复函自动以“{addressee(case)}：”开头，正文请从称呼之后写起；"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from caseflow import clock, figures, stats
 from caseflow.access import case_filter, get_visible_case, may_read_draft, page_required
 from caseflow.errors import ServiceError, ValidationError
-from caseflow.extensions import db
+from caseflow.extensions import csrf, db
 from caseflow.models import (
     Assignment, Attachment, Case, Category, CoOpinion, Contact, Disclosure, Feedback, FollowUp, Proposer, Reply,
     Session, Unit,
@@ -19,11 +19,13 @@ from caseflow.models import (
 from caseflow.models.assignment import DONE
 from caseflow.models.base import BODY_LABELS
 from caseflow.services import attachments
-from caseflow.services.cases import CaseInput, number_taken, register_case
+from caseflow.services.cases import PROPOSER_KIND_BY_BODY, CaseInput, number_taken, proposers_named, register_case
 from caseflow.timeline import case_timeline
 from caseflow.web import case_actions
 from caseflow.web.auth import safe_next
-from caseflow.web.forms import CaseFilterForm, RegisterForm, attach_error, options
+from caseflow.web.forms import (
+    EXPIRED, CaseFilterForm, RegisterForm, attach_error, keep_expired, options, token_ok,
+)
 from caseflow.workflow import engine, spec
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -151,41 +153,60 @@ def inbox():
                            today=clock.today())
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/new")
 @login_required
-def register():
+def register_start():
+    """登记 opens on the body of the newest session (the page offers the other)."""
+    if not engine.may_take(current_user, "register"):
+        abort(403)
+    newest = db.session.scalar(select(Session.body).order_by(Session.year.desc(), Session.id.desc()).limit(1))
+    return redirect(url_for(".register", body=newest or spec.BODIES[-1]))
+
+
+@bp.route(f"/new/<any({', '.join(spec.BODIES)}):body>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token and keeps what was typed when it failed
+@login_required
+def register(body: str):
+    """登记 of one body's item: its sessions, categories and 代表/委员 only; co-signers in order."""
     if not engine.may_take(current_user, "register"):
         abort(403)
     form = RegisterForm()
-    sessions = db.session.scalars(select(Session).order_by(Session.year.desc(), Session.id))
-    categories = db.session.scalars(select(Category).order_by(Category.year.desc(), Category.body, Category.position))
-    people = [(p.id, f"{p.name}（{p.organization or p.group}）") for p in
-              db.session.scalars(select(Proposer).order_by(Proposer.kind, Proposer.name))]
-    form.body.choices = options(BODY_LABELS)
-    form.session_id.choices = options([(s.id, f"{s.year} {s.name}（{BODY_LABELS[s.body]}）") for s in sessions])
-    form.category_id.choices = options([(0, "—")] + [(c.id, f"{c.name}（{c.year} {BODY_LABELS[c.body]}）")
-                                                     for c in categories])
-    form.lead_proposer_id.choices = options([(0, "请选择")] + people)
-    form.cosigner_ids.choices = options(people)
-    if form.validate_on_submit():
-        data = CaseInput(body=form.body.data, session_id=form.session_id.data, number=form.number.data,
-                         title=form.title.data, text=form.text.data or "", category_id=form.category_id.data or None,
-                         lead_proposer_id=form.lead_proposer_id.data or None,
-                         cosigner_ids=tuple(form.cosigner_ids.data), consent=form.consent.data,
-                         no_written_reply=form.no_written_reply.data, key_case=form.key_case.data)
+    kind = PROPOSER_KIND_BY_BODY[body]
+    people = db.session.scalars(select(Proposer).where(Proposer.kind == kind).order_by(Proposer.name)).all()
+    form.session_id.choices = options([(s.id, f"{s.year} {s.name}") for s in db.session.scalars(
+        select(Session).where(Session.body == body).order_by(Session.year.desc(), Session.id))])
+    form.category_id.choices = options([(0, "—")] + [(c.id, f"{c.name}（{c.year}）") for c in db.session.scalars(
+        select(Category).where(Category.body == body).order_by(Category.year.desc(), Category.position))])
+    form.lead_proposer_id.choices = options([(0, "请选择")] + [(p.id, _person(p)) for p in people])
+    valid = form.validate_on_submit()
+    if valid:
         try:
-            case = register_case(current_user, data, uploads=request.files.getlist("attachments"))
+            data = CaseInput(body=body, session_id=form.session_id.data, number=form.number.data,
+                             title=form.title.data, text=form.text.data or "",
+                             category_id=form.category_id.data or None,
+                             lead_proposer_id=form.lead_proposer_id.data or None,
+                             cosigner_ids=proposers_named(body, [entry.data or "" for entry in form.cosigners]),
+                             consent=form.consent.data, no_written_reply=form.no_written_reply.data,
+                             key_case=form.key_case.data)
+            case = register_case(current_user, data, uploads=request.files.getlist(form.attachments.name))
         except ValidationError as e:
             attach_error(form, e)
         else:
             flash(f"已登记 {case.session.name} {case.number_label}。", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
-    elif form.is_submitted() and not form.number.errors and form.number.data and form.session_id.data:
+    keep_expired(form)
+    if form.is_submitted() and not valid and not form.number.errors and form.number.data and form.session_id.data:
         # the other fields failed: still say now that the number is taken, not after the next submit
         session = db.session.get(Session, form.session_id.data)
         if session is not None and (message := number_taken(session, form.number.data)):
             form.number.errors = [*form.number.errors, message]
-    return render_template("cases/register.html", form=form), 422 if form.errors else 200
+    return render_template("cases/register.html", form=form, body=body, people=[_person(p) for p in people],
+                           body_labels=BODY_LABELS), \
+        422 if form.errors else 200
+
+
+def _person(p: Proposer) -> str:
+    return f"{p.name}（{p.organization or p.group}）" if p.organization or p.group else p.name
 
 
 def _case_page(case: Case, bound: tuple[str, int, object] | None = None, status: int = 200,
@@ -227,6 +248,7 @@ def detail(case_id: int):
 
 
 @bp.post("/<int:case_id>/do/<key>/<int:target>")
+@csrf.exempt  # the action's form checks its own token and keeps what was typed when it failed
 @login_required
 def act(case_id: int, key: str, target: int):
     """Post one action's form; errors come back next to the fields, on the case page, with what
@@ -242,7 +264,11 @@ def act(case_id: int, key: str, target: int):
         return _case_page(case, status=decision.error().status, refusal=decision.reason)
     form = case_actions.build_form(key, case, row, current_user, formdata=request.form)
     status = 422
-    if form.validate():
+    if not token_ok():
+        form.validate()  # the fields' own messages, beside the one that matters
+        form.form_errors.append(EXPIRED)
+        status = 400
+    elif form.validate():
         try:
             offer.run(current_user, case, row, form)
         except ServiceError as e:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
 from flask_wtf.file import FileField
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
+    FieldList,
     DateField,
     HiddenField,
     IntegerField,
@@ -17,12 +20,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError as WTFormsValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from caseflow import figures
 from caseflow.errors import ServiceError, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Session
+from caseflow.models.attachment import MAX_ATTACHMENT_BYTES
 from caseflow.models.case import CONSENT_LABELS
 from caseflow.models.contact import CONTACT_KIND_LABELS
 from caseflow.models.disclosure import DISCLOSURE_SCOPE_LABELS
@@ -92,6 +98,15 @@ def _date(label, required=False) -> ChineseDateField:
     return ChineseDateField(label, validators=[InputRequired(REQUIRED)] if required else [Optional()])
 
 
+def upload(label, multiple: bool = False, only_pdf: bool = False) -> FileField:
+    """A file input that says its limits, and (with script) refuses a too large file at once."""
+    limit = MAX_ATTACHMENT_BYTES // 1024 // 1024
+    kinds = "PDF" if only_pdf else "PDF、Word、Excel、JPG、PNG"
+    return FileField(label, description=_l("%(kinds)s，每个文件不超过 %(mb)s MB", kinds=kinds, mb=limit),
+                     render_kw={"multiple": multiple, "data-max-bytes": MAX_ATTACHMENT_BYTES,
+                                "data-too-big": _l("以下文件超过 %(mb)s MB，请压缩或拆分后再上传：", mb=limit)})
+
+
 class VersionedForm(FlaskForm):
     """Every action form carries the version the user saw (a stale one answers 409)."""
 
@@ -123,8 +138,16 @@ class CaseFilterForm(FlaskForm):
     year = ChineseIntegerField(_l("年度"), validators=[Optional()])
 
 
+class UnitPicker(MultiSelect):
+    """Units as a list of check boxes (no Ctrl-click), with a search box when the page has script."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class RegisterForm(FlaskForm):
-    body = Select(_l("类别"), validators=[DataRequired(REQUIRED)])
+    """登记 of one body's item: its sessions, categories and proposers only (the body is in the URL)."""
+
     session_id = Select(_l("届次"), coerce=int, validators=[DataRequired(REQUIRED)])
     number = ChineseIntegerField(_l("编号"), validators=[InputRequired("请填写编号（数字）。"),
                                                    NumberRange(min=1, message="编号必须是正整数。")])
@@ -132,20 +155,19 @@ class RegisterForm(FlaskForm):
     text = TextAreaField(_l("正文"), validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})
     category_id = Select(_l("分类"), coerce=int, validators=[Optional()])
     lead_proposer_id = Select(_l("领衔代表/提案者"), coerce=int, validators=[DataRequired("请指定领衔代表/提案者。")])
-    cosigner_ids = MultiSelect(_l("联名（按顺序）"), coerce=int, validators=[Optional()],
-                                       render_kw={"size": 5})
+    cosigners = FieldList(StringField(_l("联名人"), validators=[Optional(), Length(max=120)]),
+                          label=_l("联名（按顺序，每格一位）"), min_entries=4, max_entries=50)
     consent = Radio(_l("公开意愿"), choices=_choices(CONSENT_LABELS), default="full",
                          validators=[DataRequired("请选择公开意愿。")])
     no_written_reply = BooleanField(_l("不需要书面答复"))
     key_case = BooleanField(_l("重点督办"))
-    attachments = FileField(_l("附件"), render_kw={"multiple": True},
-                            description=_l("PDF、Word、Excel、JPG、PNG，单个文件不超过 20 MB"))
+    attachments = upload(_l("附件"), multiple=True)
 
 
 class AssignForm(VersionedForm):
-    lead_unit_ids = MultiSelect(_l("主办单位"), coerce=int, render_kw={"size": 6})
+    lead_unit_ids = UnitPicker(_l("主办单位"), coerce=int)
     split = BooleanField(_l("多个主办单位分别答复（分办）"))
-    co_unit_ids = MultiSelect(_l("会办单位"), coerce=int, render_kw={"size": 6})
+    co_unit_ids = UnitPicker(_l("会办单位"), coerce=int)
     assigned_on = _date(_l("交办日期"), required=True)
     reply_due = _date(_l("答复期限（留空按规则计算）"))
     co_due = _date(_l("会办期限（留空按规则计算）"))
@@ -187,7 +209,7 @@ class ContactForm(FlaskForm):
 
 class CoOpinionForm(VersionedForm):
     text = TextAreaField(_l("会办意见"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 4})
-    attachment = FileField(_l("附件（可选）"))
+    attachment = upload(_l("附件（可选）"))
 
 
 class ReplyForm(FlaskForm):
@@ -198,7 +220,7 @@ class ReplyForm(FlaskForm):
     contact_phone = StringField(_l("联系电话"), validators=[DataRequired("请填写联系电话。"), Length(max=30)])
     result_class_id = Select(_l("办理结果分类"), coerce=int, validators=[DataRequired("请选择办理结果分类。")])
     text = TextAreaField(_l("答复正文"), validators=[Optional(), Length(max=50000)], render_kw={"rows": 8})
-    attachment = FileField(_l("答复函 PDF（可选）"))
+    attachment = upload(_l("答复函 PDF（可选）"), only_pdf=True)
     cc = StringField(_l("抄送"), validators=[Optional(), Length(max=200)])
 
 
@@ -223,8 +245,7 @@ class ReturnDraftForm(VersionedForm):
 
 
 class AddFilesForm(FlaskForm):
-    files = FileField(_l("附件"), render_kw={"multiple": True},
-                      description=_l("PDF、Word、Excel、JPG、PNG，单个文件不超过 20 MB"))
+    files = upload(_l("附件"), multiple=True)
     comment = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
@@ -250,6 +271,27 @@ class PublishForm(VersionedForm):
                        validators=[DataRequired("请选择公开方式。")])
     published_text = TextAreaField(_l("公开文本（已去除联系方式）"),
                                    validators=[Optional(), Length(max=50000)], render_kw={"rows": 6})
+
+
+EXPIRED = "页面已过期或来自其他页面，您填写的内容已保留，请核对后再次提交。"
+
+
+def keep_expired(form: FlaskForm) -> None:
+    """A form whose token failed (the login ended and began again, another tab): say so above the
+    form, whose fields keep what was typed, instead of an error page that loses it. The view is
+    exempt from the app-wide check, so its form's own token check is the one that counts."""
+    if form.meta.csrf and form.csrf_token.errors:
+        form.csrf_token.errors = []
+        form.form_errors.append(EXPIRED)
+
+
+def token_ok() -> bool:
+    """The page's CSRF token, for a view that checks it itself (exempt from the app-wide check)."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except WTFormsValidationError:
+        return False
+    return True
 
 
 def attach_error(form: FlaskForm, e: ServiceError) -> None:

@@ -10,7 +10,7 @@ from caseflow.workflow import engine
 ITEMS = [
     ("cases.inbox", _l("待办"), "inbox"),
     ("cases.index", _l("案件列表"), "case_list"),
-    ("cases.register", _l("登记"), "action:register"),
+    ("cases.register_start", _l("登记"), "action:register"),
     ("sheets.import_cases", _l("导入"), "import_cases"),
     ("dashboard.index", _l("督办看板"), "dashboard"),
     ("reports.index", _l("年度总结"), "reports"),

@@ -81,11 +81,12 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     desk.locator("header nav").get_by_role("link", name="登记", exact=True).click()
     main = desk.locator("main")
     expect(main.locator("h1")).to_have_text("登记建议/提案")
-    main.get_by_label("类别", exact=True).select_option(label=s.body)
-    main.get_by_label("届次", exact=True).select_option(label=f"2023 {s.session}（{s.body}）")
+    main.locator(".nav-tabs").get_by_role("link", name=s.body, exact=True).click()  # one body's form
+    expect(main.locator(".nav-tabs .active")).to_have_text(s.body)
+    main.get_by_label("届次", exact=True).select_option(label=f"2023 {s.session}")
     main.get_by_label("编号", exact=True).fill(str(s.number))
     main.get_by_label("标题", exact=True).fill(s.title)
-    main.get_by_label("分类", exact=True).select_option(label=f"城市建设（2023 {s.body}）")
+    main.get_by_label("分类", exact=True).select_option(label="城市建设（2023）")
     main.get_by_label("领衔代表/提案者", exact=True).select_option(label=s.proposer_label)
     main.get_by_label("正文", exact=True).fill("现状：沿线学校集中，上下学高峰人车混行。\n建议：统筹规划，分步实施。")
     main.get_by_label("同意全文公开", exact=True).check()
@@ -104,8 +105,11 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     # -- 交办: one lead unit and one co unit ------------------------------------------------------
     assign = action(desk, "交办")
     expect(assign.get_by_label("交办日期", exact=True)).not_to_have_value("")
-    assign.get_by_label("主办单位", exact=True).select_option(label=s.lead.name)
-    assign.get_by_label("会办单位", exact=True).select_option(label=s.co.name)
+    leads, cos = assign.locator("ul[id$='-lead_unit_ids']"), assign.locator("ul[id$='-co_unit_ids']")
+    assign.locator("input[data-filter$='-lead_unit_ids']").fill(s.lead.name[:3])  # the search box narrows the list
+    expect(leads.locator("li:visible")).to_have_count(1)
+    leads.get_by_label(s.lead.name, exact=True).check()  # a check box: no Ctrl-click
+    cos.get_by_label(s.co.name, exact=True).check()
     shot(desk, "03-assign-form")
     submit(desk, assign, "交办", "已交办。")
     expect_state(desk, "已交办")

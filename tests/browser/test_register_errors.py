@@ -14,10 +14,9 @@ TEXT = "第一行正文。\n第二行正文：保留换行。"
 
 
 def _fill(page: Page, title: str) -> Locator:
-    page.goto("/cases/new")
+    page.goto("/cases/new/cppcc_proposal")
     main = page.locator("main")
-    main.get_by_label("类别", exact=True).select_option(label="政协提案")
-    main.get_by_label("届次", exact=True).select_option(label=f"2023 {SESSION}（政协提案）")
+    main.get_by_label("届次", exact=True).select_option(label=f"2023 {SESSION}")
     main.get_by_label("编号", exact=True).fill(str(TAKEN))
     main.get_by_label("标题", exact=True).fill(title)
     main.get_by_label("领衔代表/提案者", exact=True).select_option(label="王慧敏（长宁区愚园路第一小学）")
@@ -47,8 +46,8 @@ def _error_next_to(main: Locator, label: str, message: str) -> None:
 
 
 def _kept(main: Locator, title: str) -> None:
-    expect(main.get_by_label("类别", exact=True)).to_have_value("cppcc_proposal")
-    expect(main.get_by_label("届次", exact=True).locator("option:checked")).to_have_text(f"2023 {SESSION}（政协提案）")
+    expect(main.locator(".nav-tabs .active")).to_have_text("政协提案")
+    expect(main.get_by_label("届次", exact=True).locator("option:checked")).to_have_text(f"2023 {SESSION}")
     expect(main.get_by_label("编号", exact=True)).to_have_value(str(TAKEN))
     expect(main.get_by_label("标题", exact=True)).to_have_value(title)
     expect(main.get_by_label("领衔代表/提案者", exact=True).locator("option:checked")).to_have_text(

@@ -71,7 +71,7 @@ def test_access_matrix(w, clients, who, db):
     routes = {
         "list": lambda: c.get("/cases/"),
         "inbox": lambda: c.get("/cases/inbox"),
-        "new": lambda: c.get("/cases/new"),
+        "new": lambda: c.get("/cases/new/cppcc_proposal"),
         "case": lambda: c.get(f"/cases/{case.id}"),
         "file": lambda: c.get(f"/cases/{case.id}/files/{file.id}"),
         "accept": lambda: c.post(f"/cases/{case.id}/do/accept/{lead.id}",
@@ -101,16 +101,16 @@ def test_ids_in_urls_cannot_reach_other_rows(w, clients):
     assert co.state == "pending"
 
 
-def _register_page(c):
-    return c.get("/cases/new").get_data(as_text=True)
+def _register_page(c, body="cppcc_proposal"):
+    return c.get(f"/cases/new/{body}").get_data(as_text=True)
 
 
-def _register(c, w, **overrides):
-    data = {"body": "cppcc_proposal", "session_id": w.session.id, "number": "7", "title": "关于测试的提案",
+def _register(c, w, body="cppcc_proposal", **overrides):
+    data = {"session_id": w.session.id, "number": "7", "title": "关于测试的提案",
             "category_id": "0", "lead_proposer_id": w.proposer_row.id, "consent": "full", "text": "正文"}
     data.update(overrides)
-    data["csrf_token"] = csrf_token(_register_page(c))
-    return c.post("/cases/new", data=data, content_type="multipart/form-data")
+    data["csrf_token"] = csrf_token(_register_page(c, body))
+    return c.post(f"/cases/new/{body}", data=data, content_type="multipart/form-data")
 
 
 def test_register_through_the_form(w, clients, db):
@@ -157,17 +157,21 @@ def test_uploads_are_checked_by_content(w, clients, db, upload, message):
     assert db.session.scalar(select(Case.id)) is None and db.session.scalar(select(Attachment.id)) is None
 
 
-def test_too_large_a_request_is_refused(app, w, clients, db):
+def test_too_large_a_request_is_refused(app, w, clients, db, monkeypatch):
     from werkzeug.datastructures import FileStorage
     from werkzeug.test import encode_multipart
 
     c = clients("dispatcher")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 3 * 1024 * 1024)  # the mechanism, on a smaller body
     limit = app.config["MAX_CONTENT_LENGTH"]
     # encoded in memory: the test client would spool a body this big to a temp file it never closes
     boundary, body = encode_multipart({"csrf_token": csrf_token(_register_page(c)), "title": "大文件",
                                        "attachments": FileStorage(io.BytesIO(b"%PDF-" + b"0" * limit), "大.pdf")})
-    r = c.post("/cases/new", data=body, content_type=f"multipart/form-data; boundary={boundary}")
-    assert r.status_code == 413 and "超过大小限制" in r.get_data(as_text=True)
+    r = c.post("/cases/new/cppcc_proposal", data=body, content_type=f"multipart/form-data; boundary={boundary}",
+               headers={"Referer": "http://localhost/cases/new/cppcc_proposal"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 413 and "超过大小限制" in html
+    assert 'href="/cases/new/cppcc_proposal"' in html  # back to the form, not only to the home page
     assert db.session.scalar(select(Case.id)) is None
 
 
