@@ -15,10 +15,10 @@ bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 30
 
 
-def _published():
+def _published(*columns):
     """Published disclosures joined to their case and reply: the only rows this portal reads."""
     return (
-        select(Disclosure, Case, Reply)
+        select(*(columns or (Disclosure, Case, Reply))).select_from(Disclosure)
         .join(Case, Case.id == Disclosure.case_id)
         .join(Reply, Reply.id == Disclosure.reply_id)
         .join(Session, Session.id == Case.session_id)
@@ -26,9 +26,9 @@ def _published():
     )
 
 
-def published_query(args):
+def published_query(args, *columns):
     """Published replies matching the portal's filters (year, body, unit, free text)."""
-    query = _published()
+    query = _published(*columns)
     year = args.get("year", type=int)
     if year:
         query = query.where(Session.year == year)
@@ -38,21 +38,28 @@ def published_query(args):
         query = query.where(Reply.assignment_id.in_(select(Assignment.id).where(Assignment.unit_id == unit_id)))
     if q := args.get("q", "").strip()[:100]:
         query = query.where(or_(Case.title.contains(q), Disclosure.published_text.contains(q)))
-    return query.order_by(Disclosure.decided_at.desc(), Disclosure.id.desc())
+    return query
 
 
 def published_rows(args):
-    return db.session.execute(published_query(args).options(selectinload(Case.session))).all()
+    """Every published reply matching the filters, newest first (the export: one row a reply)."""
+    query = published_query(args).order_by(Disclosure.decided_at.desc(), Disclosure.id.desc())
+    return db.session.execute(query.options(selectinload(Case.session))).all()
 
 
 @bp.route("/")
 def index():
+    """One row a case (with how many of its replies are published), newest publication first."""
     args = request.args
-    query = published_query(args)
+    per_case = published_query(args, Disclosure.case_id, func.max(Disclosure.decided_at).label("at"),
+                               func.count().label("replies"), func.max(Disclosure.id).label("latest")
+                               ).group_by(Disclosure.case_id).subquery()
     page = max(args.get("page", 1, type=int), 1)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(per_case))
     rows = db.session.execute(
-        query.options(selectinload(Case.session)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        select(Case, per_case.c.at, per_case.c.replies, per_case.c.latest).join(per_case, per_case.c.case_id == Case.id)
+        .options(selectinload(Case.session)).order_by(per_case.c.at.desc(), Case.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name)).all()
     years = session_years()
@@ -66,6 +73,8 @@ def detail(disclosure_id: int):
     row = db.session.execute(_published().where(Disclosure.id == disclosure_id)).first()
     if row is None:  # unpublished, withheld or unknown: the same answer
         abort(404)
-    disclosure, case, reply = row
-    unit = db.session.get(Assignment, reply.assignment_id).unit
-    return render_template("public/detail.html", disclosure=disclosure, case=case, reply=reply, unit=unit)
+    case = row[1]
+    replies = db.session.execute(_published().where(Disclosure.case_id == case.id)
+                                 .order_by(Reply.replied_at, Reply.id)).all()
+    units = {a.id: a.unit for a in case.assignments}
+    return render_template("public/detail.html", case=case, replies=replies, units=units, shown=disclosure_id)

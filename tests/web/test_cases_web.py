@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 import re
 
 import pytest
 from sqlalchemy import select
 
 from caseflow.models import Attachment, Case, Event, Reply
-from caseflow.services import disclosure
+from caseflow.services import disclosure, handling
 from caseflow.services.attachments import path_of
 from tests.conftest import csrf_token
 from tests.service.world import START, World
@@ -278,6 +279,23 @@ def test_public_portal_shows_only_published_text(w, client, db):
     disclosure.withhold(w["dispatcher"], d.id, d.version, "涉及过程性信息")
     assert client.get(f"/public/{d.id}").status_code == 404
     assert second_case.title not in client.get("/public/").get_data(as_text=True)
+
+
+def test_the_portal_lists_a_case_once_with_all_its_published_replies(w, client, db, frozen_clock):
+    case = w.closed()
+    lead = w.lead_of(case)
+    first = w.disclosure_of(case)
+    disclosure.publish(w["dispatcher"], first.id, first.version, "full", "第一次答复：列入计划。")
+    frozen_clock(START + timedelta(days=100))  # 回头看: a second reply, published too
+    second = handling.draft_reply(w["lead_handler"], lead.id, w.reply_input(text="第二次答复：已完成。"))
+    handling.sign_reply(w["lead_leader"], second.id, second.version)
+    d2 = w.disclosure_of(case)
+    disclosure.publish(w["dispatcher"], d2.id, d2.version, "full", "第二次答复：已完成。")
+    listed = client.get("/public/").get_data(as_text=True)
+    assert listed.count(case.title) == 1 and "已公开 2 次答复" in listed and "共 1 件" in listed
+    assert f'href="/public/{d2.id}"' in listed  # the newest publication
+    page = client.get(f"/public/{first.id}").get_data(as_text=True)
+    assert page.index("第一次答复：列入计划。") < page.index("第二次答复：已完成。")
 
 
 def test_assign_form_shows_computed_due_dates_and_assigns(w, clients, db):
