@@ -110,3 +110,26 @@ class Rows:
 WRITTEN = union_all(*(select(func.count()).select_from(t).where(t.case_id == bindparam("case_id"))
                       for t in (Event, Contact, CoOpinion, Reply, Feedback, FollowUp, Attachment, Disclosure,
                                 Assignment)))
+
+
+DRAFTED = {"edit_draft", "return_draft", "sign_reply", "second_reply"}  # need an open draft; the rest none
+
+
+def rows_for(w: World, name: str, case_state: str, row_state: str | None) -> Rows:
+    """A case for trying action ``name``: its row (the lead's part, or the co-unit's for a 会办
+    action) in ``row_state``, the other parts where the action's guards are content."""
+    action = people_actions()[name]
+    kind = action["acts_on"]
+    part = target_role(action)
+    lead_state = row_state if kind == "assignment" and part == "lead" else "accepted"
+    co_state = row_state if kind == "assignment" and part == "co" else (
+        "accepted" if name == "co_opinion_override" else "opinion_sent")
+    return Rows(w, case_state, lead_state, co_state, row_state if kind == "disclosure" else "pending",
+                draft=name in DRAFTED)
+
+
+def allowed_cell(name: str) -> tuple[str, str | None, str]:
+    """A (case state, row state, actor) in which the YAML allows action ``name``."""
+    action = people_actions()[name]
+    row_states = action["states"].get(action["acts_on"]) if action["acts_on"] != "case" else [None]
+    return action["states"]["case"][0], row_states[0], next(a for a in ACTORS if who(action, a))

@@ -17,7 +17,7 @@ from caseflow.models import Assignment, Case, Session
 from caseflow.models.base import BODY_LABELS
 from caseflow.services import importer
 from caseflow.web.cases import filter_form, filtered_cases, unit_work
-from caseflow.web.forms import CaseFilterForm, Select, attach_error, options
+from caseflow.web.forms import Select, attach_error, options
 from caseflow.web.public import published_rows
 from caseflow.xlsx import workbook_bytes
 

@@ -22,7 +22,7 @@ from caseflow.errors import ServiceError
 from caseflow.models import Event
 from caseflow.services import assignments, cases, disclosure, feedback, handling
 from caseflow.workflow import spec
-from tests.rulebook import ACTORS, BODY, Rows, people_actions, target_role, when, who
+from tests.rulebook import ACTORS, BODY, people_actions, rows_for, target_role, when, who
 from tests.service.world import START, World
 
 PDF = b"%PDF-1.4\n%test\n"
@@ -68,7 +68,6 @@ CALLS = {
     "withhold": lambda u, r, w: disclosure.withhold(u, r.disclosure.id, r.disclosure.version, "涉密"),
 }
 ELSEWHERE = {"register"}  # creates the case: test_register_follows_the_rule_book
-DRAFTED = {"edit_draft", "return_draft", "sign_reply", "second_reply"}  # need an open draft; the rest none
 
 
 def test_every_action_of_the_rule_book_has_a_service_call_here():
@@ -95,16 +94,6 @@ def _cells(name: str, action: dict) -> list[tuple[str, str | None, str]]:
     return cells
 
 
-def _rows(w: World, name: str, action: dict, case_state: str, row_state: str | None) -> Rows:
-    kind = action["acts_on"]
-    part = target_role(action)
-    lead_state = row_state if kind == "assignment" and part == "lead" else "accepted"
-    co_state = row_state if kind == "assignment" and part == "co" else (
-        "accepted" if name == "co_opinion_override" else "opinion_sent")
-    return Rows(w, case_state, lead_state, co_state, row_state if kind == "disclosure" else "pending",
-                draft=name in DRAFTED)
-
-
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_the_service_allows_exactly_what_the_rule_book_says(make, db, frozen_clock, name):
     frozen_clock(START)
@@ -114,7 +103,7 @@ def test_the_service_allows_exactly_what_the_rule_book_says(make, db, frozen_clo
     allowed_cells, rows, built_for = 0, None, None
     for case_state, row_state, actor in _cells(name, action):
         if rows is None or built_for != (case_state, row_state):  # a refusal leaves the rows as they were
-            rows, built_for = _rows(w, name, action, case_state, row_state), (case_state, row_state)
+            rows, built_for = rows_for(w, name, case_state, row_state), (case_state, row_state)
         target = {"case": rows.case, "assignment": rows.part(target_role(action)),
                   "disclosure": rows.disclosure}[target_kind]
         allowed_who, allowed_when = who(action, actor), when(action, case_state, row_state)

@@ -68,7 +68,7 @@ def test_a_refused_post_explains_the_current_state_and_who_moved_it(w, login, db
     lead = w.lead_of(case)
     first, second = login(w["lead_handler"]), login(w["lead_leader"])
     page = second.get(f"/cases/{case.id}").get_data(as_text=True)  # a second window, still showing 签收
-    assert (f"accept", lead.id) in _offered(page, case.id)
+    assert ("accept", lead.id) in _offered(page, case.id)
     assignments.accept(w["lead_handler"], lead.id, lead.version)  # the first window signs
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     r = second.post(f"/cases/{case.id}/do/accept/{lead.id}",
