@@ -19,6 +19,7 @@ export BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 
 run: apt-run $(BIN)/.run-deps translations
 	$(BIN)/flask db upgrade
+	$(BIN)/flask stats rebuild --missing
 	$(BIN)/flask holidays import
 	$(BIN)/flask seed-demo
 	@echo

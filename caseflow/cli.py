@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(report_group)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(stats_group)
 
 
 @click.command("create-user")
@@ -157,6 +158,29 @@ def workflow_can(username, case_id, assignment_id):
     for line in explain(user, case, assignment_id):
         click.echo(f"{'✓' if line.decision else '✗'} {line.label}{line.about}"
                    + ("" if line.decision else f"：{line.decision.reason}"))
+
+
+@click.group("stats")
+def stats_group():
+    """The statistics' facts (one row per assignment, kept by the services)."""
+
+
+@stats_group.command("rebuild")
+@click.option("--check", is_flag=True, help="只比对，不重建；有差异时以非零状态退出")
+@click.option("--missing", is_flag=True, help="只补算还没有事实数据的案件（升级后首次运行）")
+def stats_rebuild(check, missing):
+    """Recompute the facts from the event log and the source rows, or (--check) compare them."""
+    from caseflow import facts
+
+    if not check:
+        click.echo(f"已计算 {facts.rebuild(missing_only=missing)} 条承办统计数据。")
+        return
+    found = facts.differences()
+    for d in found:
+        click.echo(f"承办 {d.assignment_id} · {d.column}：已存 {d.stored!r}，应为 {d.computed!r}")
+    if found:
+        raise click.ClickException(f"统计数据与事件记录不一致（{len(found)} 处{'以上' if len(found) >= 100 else ''}）。")
+    click.echo("统计数据与事件记录一致。")
 
 
 @click.group("import")

@@ -7,14 +7,14 @@ from sqlalchemy.orm import selectinload
 
 from caseflow import clock, trend
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, Session
-from caseflow.models.assignment import DONE
+from caseflow.models import Assignment, AssignmentFact
 from caseflow.stats import Filter
 
 
 def overdue_assignments(f: Filter, limit: int | None = None) -> list[Assignment]:
-    query = trend.scope(select(Assignment).join(Case), f).where(
-        Assignment.due_date < (f.as_of or clock.today()), Assignment.state.not_in(DONE),
-        Session.year == f.year)
-    query = query.options(selectinload(Assignment.case), selectinload(Assignment.unit))
+    x = AssignmentFact
+    late = trend.scoped(select(x.assignment_id).where(x.year == f.year, x.open, x.due_date < (f.as_of or clock.today())),
+                        f)
+    query = (select(Assignment).where(Assignment.id.in_(late))
+             .options(selectinload(Assignment.case), selectinload(Assignment.unit)))
     return list(db.session.scalars(query.order_by(Assignment.due_date, Assignment.id).limit(limit)))

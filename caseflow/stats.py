@@ -12,9 +12,10 @@ the session's year, and a date range (inclusive, Shanghai dates) applied to:
 
 Assignment figures count assignments (a case with two split units counts twice); case figures
 (满意率, 见面率, 公开率, 回头看) count distinct cases, so a unit's row counts its own cases and
-the district total counts each case once. Dates and due dates come from the rows the services
-write with the event log (replies, co-opinions, feedback, contacts, disclosures, follow-ups) and,
-for the due date that was in force when a unit answered, from the events themselves.
+the district total counts each case once. Every count reads the stored facts, one row per
+assignment (``caseflow.facts``: derived from the event log and the rows the services write with
+it — replies, co-opinions, feedback, contacts, disclosures, follow-ups — in the same transaction,
+and checked by ``flask stats rebuild --check``).
 
 Every function takes a :class:`Filter` and returns plain dataclasses; :func:`unit_table` gives
 every figure for every unit in three grouped queries (dashboard, PDF reports).
@@ -27,40 +28,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import (
-    Date,
-    Integer,
-    Select,
-    Subquery,
-    and_,
-    case,
-    cast,
-    distinct,
-    exists,
-    func,
-    or_,
-    select,
-    true,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, Subquery, and_, case, distinct, func, or_, select, true
 
 from caseflow import clock
 from caseflow.extensions import db
-from caseflow.models import (
-    Assignment,
-    Case,
-    CoOpinion,
-    Contact,
-    Disclosure,
-    Event,
-    Feedback,
-    FollowUp,
-    Reply,
-    ResultClass,
-    Session,
-    Unit,
-)
-from caseflow.models.assignment import DONE
+from caseflow.facts import days_between
+from caseflow.models import AssignmentFact, Disclosure, Reply, ResultClass, Unit
 from caseflow.models.feedback import SATISFACTION
 from caseflow.workflow import spec
 
@@ -176,111 +149,18 @@ class UnitFigures:
 # -- SQL building blocks ---------------------------------------------------------------------------
 
 
-def _postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _local_date(column: Any) -> Any:
-    """The Shanghai date of a UTC timestamp (UTC+8 all year: China has no summer time)."""
-    if _postgres():
-        return cast(func.timezone("Asia/Shanghai", column), Date)
-    return func.date(column, "+8 hours", type_=Date)
-
-
-def _days_between(later: Any, earlier: Any) -> Any:
-    if _postgres():
-        return later - earlier
-    return func.julianday(later) - func.julianday(earlier)
-
-
-def _json_date(value: Any) -> Any:
-    return cast(value, Date) if _postgres() else func.date(value, type_=Date)
-
-
-def _assigned_due(case_id: Any, unit_id: Any) -> Any:
-    """The due date given at 交办, from the ``assign`` (or 追加交办 ``register``) event's payload."""
-    if _postgres():
-        unit = func.json_array_elements(Event.payload["units"]).table_valued("value").alias("unit")
-        due, unit_of = unit.c.value.op("->>")("due_date"), cast(unit.c.value.op("->>")("unit_id"), Integer)
-    else:
-        unit = func.json_each(Event.payload, "$.units").table_valued("value").alias("unit")
-        due, unit_of = func.json_extract(unit.c.value, "$.due_date"), func.json_extract(unit.c.value, "$.unit_id")
-    return (select(_json_date(due)).select_from(Event).join(unit, true())
-            .where(Event.case_id == case_id, Event.transition.in_(("assign", "add_units")), unit_of == unit_id)
-            .order_by(Event.at).limit(1).scalar_subquery())
-
-
-def _due_then(assignment_id: Any, case_id: Any, unit_id: Any, moment: Any, original_due: Any) -> Any:
-    """The due date in force at ``moment``: the last approved 延期 (if ``STATS_EXTENSION_COUNTS``)
-    or calendar recomputation before it, else the one given at 交办. Read from the events, because
-    重新办理 overwrites the assignment's due dates.
-
-    The 交办 due date is the assignment's ``original_due_date`` unless 重新办理 (``reopen``) or a
-    calendar recomputation (``due_recomputed``) rewrote it, and both record an event: only then is
-    the 交办 event's JSON read (for every assignment, it was the statistics' largest cost)."""
-    changes = ["due_recomputed"] + (["approve_extension"] if current_app.config["STATS_EXTENSION_COUNTS"] else [])
-    changed = (select(_json_date(Event.payload["new_due"].as_string()))
-               .where(Event.assignment_id == assignment_id, Event.transition.in_(changes), Event.at < moment)
-               .order_by(Event.at.desc(), Event.id.desc()).limit(1).scalar_subquery())
-    rewritten = exists().where(Event.assignment_id == assignment_id,
-                               Event.transition.in_(("reopen", "due_recomputed")))
-    assigned = case((rewritten, func.coalesce(_assigned_due(case_id, unit_id), original_due)), else_=original_due)
-    return func.coalesce(changed, assigned)
-
-
 def _facts(f: Filter) -> Subquery:
-    """One row per assignment of the population, with what the figures count."""
-    # 首次答复 is reply 1: a reply can only be drafted once the one before was sent (and a join on
-    # (assignment_id, ordinal) reads only the population's replies, unlike a min() grouped over all)
-    first = aliased(Reply, name="first_reply")
-    replied_on = _local_date(first.replied_at)
-    answered_at = func.coalesce(first.replied_at, CoOpinion.sent_at)
-    # the latest reply's class, correlated by hand as ``adopted`` nests it one level deeper
-    latest_class = (select(Reply.result_class_id)
-                    .where(Reply.assignment_id == Assignment.id, Reply.replied_at.is_not(None))
-                    .order_by(Reply.replied_at.desc(), Reply.id.desc()).limit(1)
-                    .correlate(Assignment).scalar_subquery())
-    before_reply = Contact.contacted_on <= func.coalesce(replied_on, Contact.contacted_on)
-    original, current = aliased(ResultClass), aliased(ResultClass)
-    disclosed = (select(Disclosure.id).join(Reply, Reply.id == Disclosure.reply_id)
-                 .where(Reply.assignment_id == Assignment.id))
-    query = (
-        select(
-            Assignment.id, Assignment.case_id, Assignment.unit_id, Assignment.due_date,
-            Assignment.role.in_(spec.answering_roles()).label("lead"),
-            and_(Assignment.state.not_in(DONE), Case.state.not_in(spec.group("case", "ended"))).label("open"),
-            _local_date(Assignment.assigned_at).label("assigned_on"),
-            first.replied_at.label("replied_at"),
-            replied_on.label("replied_on"),
-            _local_date(CoOpinion.sent_at).label("opinion_on"),
-            _due_then(Assignment.id, Assignment.case_id, Assignment.unit_id, answered_at,
-                      Assignment.original_due_date).label("due_then"),
-            latest_class.label("class_id"),
-            latest_class.in_(select(ResultClass.id).where(ResultClass.adopted)).label("adopted"),
-            select(Feedback.overall).where(Feedback.case_id == Assignment.case_id, Feedback.ordinal == 1)
-            .scalar_subquery().label("first_overall"),
-            select(Feedback.overall).where(Feedback.case_id == Assignment.case_id, Feedback.overall != "no_response")
-            .order_by(Feedback.ordinal.desc()).limit(1).scalar_subquery().label("final_overall"),
-            exists().where(Contact.assignment_id == Assignment.id, Contact.kind == "meeting", before_reply)
-            .label("met"),
-            exists().where(Contact.assignment_id == Assignment.id, before_reply).label("contacted"),
-            exists(disclosed.where(Disclosure.state.in_(spec.group("disclosure", "on_portal")))).label("published"),
-            exists(disclosed.where(Disclosure.state.in_(spec.group("disclosure", "kept_private")))).label("withheld"),
-            exists().where(FollowUp.assignment_id == Assignment.id).label("followed_up"),
-            exists(select(FollowUp.id)
-                   .join(original, original.id == FollowUp.original_result_class_id)
-                   .join(current, current.id == FollowUp.current_result_class_id)
-                   .where(FollowUp.assignment_id == Assignment.id, current.position < original.position))
-            .label("converted"),
-        )
-        .join(Case, Case.id == Assignment.case_id)
-        .join(Session, Session.id == Case.session_id)
-        .outerjoin(first, and_(first.assignment_id == Assignment.id, first.ordinal == 1, first.replied_at.is_not(None)))
-        .outerjoin(CoOpinion, CoOpinion.assignment_id == Assignment.id)
-        .where(Assignment.state.not_in(spec.group("assignment", "gone")), Case.state.not_in(spec.group("case", "void")))
+    """One row per assignment of the population, with what the figures count (the stored facts,
+    ``caseflow.facts``, narrowed by the filter)."""
+    x = AssignmentFact
+    due_then = x.due_then if current_app.config["STATS_EXTENSION_COUNTS"] else x.due_then_assigned
+    query = select(
+        x.assignment_id.label("id"), x.case_id, x.unit_id, x.due_date, x.lead, x.open, x.assigned_on,
+        x.replied_at, x.replied_on, x.opinion_on, due_then.label("due_then"), x.class_id,
+        x.class_id.in_(select(ResultClass.id).where(ResultClass.adopted)).label("adopted"),
+        x.first_overall, x.final_overall, x.met, x.contacted, x.published, x.withheld, x.followed_up, x.converted,
     )
-    for column, value in ((Assignment.unit_id, f.unit_id), (Case.body, f.body), (Case.session_id, f.session_id),
-                          (Session.year, f.year)):
+    for column, value in ((x.unit_id, f.unit_id), (x.body, f.body), (x.session_id, f.session_id), (x.year, f.year)):
         if value is not None:
             query = query.where(column == value)
     return query.subquery("facts")
@@ -330,7 +210,7 @@ def _aggregates(x: Any, f: Filter) -> dict[str, Any]:
     counts = {name: func.count(distinct(case((condition, x.case_id)))) if by_case else func.count(case((condition, 1)))
               for name, (by_case, condition) in conditions.items()}
     replied = conditions["answered"][1]
-    return {**counts, "days": func.avg(case((replied, _days_between(x.replied_on, x.assigned_on))))}
+    return {**counts, "days": func.avg(case((replied, days_between(x.replied_on, x.assigned_on))))}
 
 
 def cases_behind(f: Filter, count: str) -> Select:

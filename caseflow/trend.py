@@ -1,17 +1,14 @@
-"""Monthly trend for the dashboard and the district report: cases assigned (交办) and
-lead replies sent (答复) per month of a year, each one SQL aggregation (by Shanghai date)."""
+"""Monthly trend for the dashboard and the district report: lead assignments given (交办) and first
+replies sent (答复) per month of a year, by Shanghai date, from the statistics' facts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import func, select
 
-from caseflow import clock
 from caseflow.extensions import db
-from caseflow.models import Assignment, Case, Reply, Session
+from caseflow.models import AssignmentFact
 from caseflow.stats import Filter
-from caseflow.workflow import spec
 
 
 @dataclass(frozen=True)
@@ -21,40 +18,24 @@ class Month:
     replied: int
 
 
-def _month(column):
-    """The Shanghai month (1–12) of a UTC timestamp column."""
-    if db.engine.dialect.name == "postgresql":
-        return cast(func.extract("month", func.timezone("Asia/Shanghai", column)), Integer)
-    return cast(func.strftime("%m", column, "+8 hours"), Integer)
-
-
-def scope(query, f: Filter):
-    """Narrow a query over Case and Assignment to the filter's unit, body and session
-    (withdrawn and merged cases left out)."""
-    query = query.join(Session, Session.id == Case.session_id).where(Case.state.not_in(spec.group("case", "void")))
-    if f.unit_id:
-        query = query.where(Assignment.unit_id == f.unit_id)
-    if f.body:
-        query = query.where(Case.body == f.body)
-    if f.session_id:
-        query = query.where(Case.session_id == f.session_id)
+def scoped(query, f: Filter):
+    """Narrow a query over the facts to the filter's unit, body and session."""
+    x = AssignmentFact
+    for column, value in ((x.unit_id, f.unit_id), (x.body, f.body), (x.session_id, f.session_id)):
+        if value:
+            query = query.where(column == value)
     return query
+
+
+def _per_month(month_column, year: int, f: Filter, *conditions) -> dict[int, int]:
+    query = (select(month_column, func.count()).where(month_column.between(year * 100 + 1, year * 100 + 12),
+                                                      *conditions).group_by(month_column))
+    return {ym % 100: n for ym, n in db.session.execute(scoped(query, f))}
 
 
 def monthly(f: Filter, year: int) -> list[Month]:
     """Twelve months of ``year``: lead/split assignments given and first lead replies sent."""
-    start = datetime.combine(date(year, 1, 1), time(0), clock.LOCAL_TZ)
-    end = datetime.combine(date(year + 1, 1, 1), time(0), clock.LOCAL_TZ)
-    assigned_month = _month(Assignment.assigned_at)
-    assigned = dict(db.session.execute(scope(
-        select(assigned_month, func.count(Assignment.id)).join(Case, Case.id == Assignment.case_id)
-        .where(Assignment.role.in_(spec.answering_roles()), Assignment.state.not_in(spec.group("assignment", "gone")),
-               Assignment.assigned_at >= start, Assignment.assigned_at < end), f)
-        .group_by(assigned_month)).all())
-    replied_month = _month(Reply.replied_at)
-    replied = dict(db.session.execute(scope(
-        select(replied_month, func.count(Reply.id)).join(Assignment, Assignment.id == Reply.assignment_id)
-        .join(Case, Case.id == Reply.case_id)
-        .where(Reply.ordinal == 1, Reply.replied_at >= start, Reply.replied_at < end), f)
-        .group_by(replied_month)).all())
-    return [Month(m, int(assigned.get(m, 0)), int(replied.get(m, 0))) for m in range(1, 13)]
+    x = AssignmentFact
+    assigned = _per_month(x.assigned_ym, year, f, x.lead)
+    replied = _per_month(x.replied_ym, year, f)
+    return [Month(m, assigned.get(m, 0), replied.get(m, 0)) for m in range(1, 13)]

@@ -6,6 +6,7 @@ from caseflow.models.case import Case, CaseCosigner
 from caseflow.models.contact import Contact
 from caseflow.models.disclosure import Disclosure
 from caseflow.models.event import Event
+from caseflow.models.fact import AssignmentFact
 from caseflow.models.feedback import Feedback, FollowUp
 from caseflow.models.holiday import Holiday
 from caseflow.models.proposer import AccessLink, Proposer
@@ -18,7 +19,7 @@ from caseflow.models.user import LoginAttempt, User
 from caseflow.models.vocabulary import Category, ResultClass
 
 __all__ = [
-    "AccessLink", "Assignment", "Attachment", "Base", "Case", "CaseCosigner", "Category",
+    "AccessLink", "Assignment", "AssignmentFact", "Attachment", "Base", "Case", "CaseCosigner", "Category",
     "CoOpinion", "Contact", "Disclosure", "Event", "Feedback", "FollowUp", "Holiday",
     "LoginAttempt", "Notification", "Proposer", "Reminder", "ReminderDelivery", "Reply", "ReportDraft",
     "ReportJob", "ResultClass", "Session", "Unit", "User",

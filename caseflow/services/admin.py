@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from caseflow import clock
+from caseflow import clock, facts
 from caseflow.deadlines import CalendarDataMissing, load_calendar, supported_chinesecalendar_years
 from caseflow.errors import PermissionDenied, ValidationError
 from caseflow.extensions import db
@@ -248,6 +248,8 @@ def move_item(actor: User, kind: str, item_id: int, step: int) -> None:
         items[i], items[j] = items[j], items[i]
         for position, row in enumerate(items, start=1):
             row.position = position
+        if kind == "result_class":  # a 回头看 conversion compares the classes' order
+            facts.mark_year(item.body, item.year)
 
 
 def copy_vocabulary(actor: User, body: str, from_year: int, to_year: int | None) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from caseflow import facts
 from caseflow.errors import Conflict, NotFound, ValidationError
 from caseflow.extensions import db
 
@@ -48,18 +49,24 @@ def transaction() -> Iterator[None]:
     token = _depth.set(1)
     try:
         yield
+        facts.refresh_marked()  # the statistics' facts of the cases this transaction changed
         db.session.commit()
     except StaleDataError:
-        db.session.rollback()
+        _roll_back()
         raise Conflict() from None
     except IntegrityError as e:
-        db.session.rollback()
+        _roll_back()
         raise integrity_message(e) from e
     except BaseException:
-        db.session.rollback()
+        _roll_back()
         raise
     finally:
         _depth.reset(token)
+
+
+def _roll_back() -> None:
+    facts.forget_marked()
+    db.session.rollback()
 
 
 def integrity_message(e: IntegrityError) -> ValidationError:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from transitions import Machine
 
-from caseflow import clock
+from caseflow import clock, facts
 from caseflow.errors import Conflict, PermissionDenied, ServiceError, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Event, Proposer
@@ -325,6 +325,7 @@ def _move_and_record(actor, a: dict[str, Any], case: Case, assignment, disclosur
                   actor_id=actor.id if actor is not None else None, transition=a["name"], from_state=before,
                   to_state=after, comment=comment.strip(), payload=payload)
     db.session.add(event)
+    facts.mark(case)  # its statistics' facts are written anew before the transaction commits
     return event
 
 

@@ -1,4 +1,4 @@
-"""Phone-sized screens (390×800): the public portal and a proposer's own case list."""
+"""Phone-sized screens (390×800): the public portal, a proposer's own case list, a unit clerk's case page."""
 from __future__ import annotations
 
 import pytest
@@ -24,7 +24,7 @@ def test_public_portal_on_a_phone(ui):
     ui.shot(page, "phone-public-list")
 
     rows.first.locator("a").click()
-    expect(page.locator("main .prose")).not_to_be_empty()
+    expect(page.locator("main .prose").first).not_to_be_empty()
     _fits_the_screen(page)
     ui.shot(page, "phone-public-detail")
 
@@ -38,3 +38,20 @@ def test_proposer_case_list_on_a_phone(ui):
     expect(page.locator("main table thead")).to_be_hidden()
     _fits_the_screen(page)
     ui.shot(page, "phone-proposer-cases")
+
+
+def test_a_case_page_on_a_phone_has_a_one_line_header_and_its_actions_before_the_timeline(ui):
+    page = ui.login("shangwu_handler", viewport=PHONE)
+    page.goto("/cases/inbox")
+    page.locator("main table tbody tr a").first.click()
+    header = page.locator("header.topbar")
+    assert header.bounding_box()["height"] < 50, "the header wraps on a phone"
+    expect(page.locator("header nav")).to_be_hidden()  # folded behind the menu button
+    page.locator("header .menu-button").click()
+    expect(page.locator("header nav").get_by_role("link", name="待办")).to_be_visible()
+    page.locator("header .menu-button").click()
+    actions = page.locator("#actions").bounding_box()
+    timeline = page.locator("main .history").bounding_box()
+    assert actions["y"] + actions["height"] <= timeline["y"], "the actions come after the timeline"
+    _fits_the_screen(page)
+    ui.shot(page, "phone-case-page")
