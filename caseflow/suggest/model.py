@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import normalize as l2_rows
 from sklearn.svm import LinearSVC
 
@@ -63,11 +64,16 @@ GRID = tuple(Params(C=c, category_weight=w, co_weight=co)
 class Featurizer:
     """Title subject, category and text as one sparse matrix (blocks L2-normalised separately)."""
 
-    def __init__(self, category_weight: float, renormalize: bool = False):
+    def __init__(self, category_weight: float, similarity: bool = False):
+        """``similarity``: rows of unit length (cosine is a dot product) and hashed n-grams.
+
+        Hashing gives n-grams first seen after the fit (a case registered since the build) a
+        column and the highest IDF, where a fitted vocabulary would drop them; the ranker keeps a
+        vocabulary, since an n-gram it never saw carries no learned weight anyway.
+        """
         self.category_weight = category_weight
-        self.renormalize = renormalize  # rows of unit length: cosine similarity is a dot product
-        self.titles = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, lowercase=True)
-        self.texts = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, lowercase=True)
+        self.similarity = similarity
+        self.titles, self.texts = _char_tfidf(similarity), _char_tfidf(similarity)
         self.categories: dict[str, int] = {}
 
     @staticmethod
@@ -93,7 +99,15 @@ class Featurizer:
         if self.has_text:
             blocks.append(TEXT_WEIGHT * self.texts.transform([d[2] for d in docs]))
         matrix = sparse.hstack(blocks, format="csr")
-        return l2_rows(matrix) if self.renormalize else matrix
+        return l2_rows(matrix) if self.similarity else matrix
+
+
+def _char_tfidf(hashed: bool):
+    if hashed:
+        return make_pipeline(HashingVectorizer(analyzer="char", ngram_range=(1, 2), n_features=2**20,
+                                               alternate_sign=False, norm=None),
+                             TfidfTransformer(sublinear_tf=True))
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
 
 
 @dataclass
@@ -232,7 +246,7 @@ class SimilarityIndex:
 
     def __init__(self, items: Sequence[Item], category_weight: float = 0.5):
         self.items = list(items)
-        self.featurizer = Featurizer(category_weight, renormalize=True)
+        self.featurizer = Featurizer(category_weight, similarity=True)
         self.matrix = self.featurizer.fit_transform([Featurizer.parts(i) for i in self.items]) if self.items else None
 
     def similarities(self, queries: Sequence[Item]) -> np.ndarray:

@@ -27,9 +27,14 @@ def normalize(text: str | None) -> str:
 
 
 def subject(title: str | None) -> str:
-    """The title without 关于 … 的建议 and without a pasted file extension."""
+    """The title without 关于 … 的建议, a pasted file extension or punctuation.
+
+    Punctuation goes because submitters differ in it (停车难 / “停车难” / 《停车难》) while the
+    subject is the same.
+    """
     t = _FILE_SUFFIX.sub("", normalize(title))
-    return _TRAILING.sub("", _LEADING.sub("", t)) or t
+    t = _TRAILING.sub("", _LEADING.sub("", t)) or t
+    return "".join(ch for ch in t if not unicodedata.category(ch).startswith("P")) or t
 
 
 def unit_key(name: str | None) -> str:

@@ -16,9 +16,13 @@ def test_empty_and_none_are_empty():
 
 def test_subject_drops_the_frame_every_title_shares():
     assert subject("关于进一步加强食品安全监管的建议") == "进一步加强食品安全监管"
-    assert subject(" 关于解决“停车难”问题的建议.doc ") == "解决“停车难”问题"
-    assert subject("关于破解建筑业“营改增”中遇到难题的几点建议") == "破解建筑业“营改增”中遇到难题"
+    assert subject(" 关于解决“停车难”问题的建议.doc ") == "解决停车难问题"
+    assert subject("关于破解建筑业“营改增”中遇到难题的几点建议") == "破解建筑业营改增中遇到难题"
     assert subject("关于加快发展跨境电子商务的提案") == "加快发展跨境电子商务"
+
+
+def test_subject_ignores_punctuation_submitters_differ_in():
+    assert subject("关于《停车难》、“垃圾分类”问题的建议") == subject("关于停车难垃圾分类问题的建议")
 
 
 def test_subject_keeps_a_title_that_is_only_the_frame():
