@@ -21,14 +21,15 @@ import numpy as np
 from flask import current_app
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from caseflow import clock
-from caseflow.errors import PermissionDenied
+from caseflow.errors import NotFound, PermissionDenied
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Category, Reply, Session, Unit, User
 from caseflow.services import suggestion_log
 from caseflow.services.base import get, transaction
-from caseflow.suggest.model import Item, SimilarityIndex, UnitRanker, fit_tuned
+from caseflow.suggest.model import Item, Params, SimilarityIndex, UnitRanker, tune
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ NEIGHBOURS = 20  # similar past cases that vote for co-units
 # the evaluation's choice on the 2018 并案 groups (README); SUGGEST_DUPLICATE_THRESHOLD overrides it
 DUPLICATE_CATEGORY_WEIGHT = 1.0
 DUPLICATE_THRESHOLD = 0.72
-TUNE_CASES = 1500  # the latest assigned cases the parameters are tuned on at each rebuild
+TUNE_CASES = 600  # the latest assigned cases the parameters are tuned on
+RETUNE_GROWTH = 1.2
 
 
 def _require(actor: User | None, roles: tuple[str, ...]) -> None:
@@ -62,6 +64,7 @@ class Built:
     session_ids: np.ndarray
     years: np.ndarray
     items: list[Item]
+    assigned: np.ndarray  # the rows of cases with a lead unit
     led_by: dict[int, np.ndarray]
     co_by: dict[int, np.ndarray]
     max_case_id: int
@@ -69,22 +72,27 @@ class Built:
 
 
 _models: dict[str, Built] = {}
+_tunings: dict[str, tuple[int, Params, float]] = {}  # history size when tuned, parameters, temperature
 _rebuilding: set[str] = set()
 _lock = threading.Lock()
 
 
 def fingerprint() -> str:
     """Changes when an assignment is made or returned, or a unit is added, renamed or (de)activated."""
-    a = db.session.execute(select(
-        func.count(Assignment.id), func.max(Assignment.id),
-        func.sum(sql_case((Assignment.state == "returned", 1), else_=0)))).one()
-    u = db.session.execute(select(func.count(Unit.id), func.max(Unit.id), func.sum(Unit.version))).one()
-    return f"a{a[0]}.{a[1] or 0}.{a[2] or 0}-u{u[0]}.{u[1] or 0}.{u[2] or 0}"
+    figures = [func.count(Assignment.id), func.max(Assignment.id),
+               func.sum(sql_case((Assignment.state == "returned", 1), else_=0)),
+               func.count(Unit.id), func.max(Unit.id), func.sum(Unit.version)]
+    row = db.session.execute(select(*(select(f).scalar_subquery() for f in figures))).one()
+    return "a{}.{}.{}-u{}.{}.{}".format(*(v or 0 for v in row))
+
+
+def _db_key() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
 
 
 def model() -> Built:
     """This process's model of the current database, rebuilt as the policy above says."""
-    key = db.engine.url.render_as_string(hide_password=True)
+    key = _db_key()
     current = fingerprint()
     built = _models.get(key)
     if built is not None and built.fingerprint == current:
@@ -119,6 +127,7 @@ def _rebuild_in_background(key: str) -> None:
 def forget_models() -> None:
     """Drop every cached model (a test that rolled its rows back must not meet its model again)."""
     _models.clear()
+    _tunings.clear()
 
 
 def build(current_fingerprint: str) -> Built:
@@ -133,8 +142,7 @@ def build(current_fingerprint: str) -> Built:
     items = [_row_item(r, leads[r.id], cos[r.id]) for r in rows]
     names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.active.is_(True))).all())
     history = [i for i in items if i.leads]
-    ranker = fit_tuned(history, names, tune_on=current_app.config.get("SUGGEST_TUNE_CASES", TUNE_CASES)) \
-        if history or names else None
+    ranker = UnitRanker(*_tuned(history, names)).fit(history, names) if history or names else None
     led_by, co_by = defaultdict(list), defaultdict(list)
     for row, item in enumerate(items):
         for u in item.leads:
@@ -147,6 +155,7 @@ def build(current_fingerprint: str) -> Built:
         case_ids=np.array([r.id for r in rows], dtype=np.int64),
         session_ids=np.array([r.session_id for r in rows], dtype=np.int64),
         years=np.array([r.year for r in rows], dtype=np.int64), items=items,
+        assigned=np.array([row for row, item in enumerate(items) if item.leads], dtype=np.int64),
         led_by={u: np.array(v) for u, v in led_by.items()}, co_by={u: np.array(v) for u, v in co_by.items()},
         max_case_id=rows[-1].id if rows else 0, seconds=round(time.perf_counter() - started, 3))
 
@@ -162,6 +171,27 @@ def _case_rows(*where) -> list:
 def _row_item(row, leads=(), cos=()) -> Item:
     return Item(title=row.title, category=row.name or "", text=row.text or "", body=row.body,
                 leads=tuple(leads), cos=tuple(cos), ref=row.id)
+
+
+def _tuned(history: list[Item], names: dict[int, str]) -> tuple[Params, float]:
+    """Parameters and temperature by cross-validation on the latest cases, kept while history grows
+    by less than a fifth (tuning costs a few dozen fits; a rebuild with them, one)."""
+    key = _db_key()
+    tuned = _tunings.get(key)
+    if tuned is None or len(history) > RETUNE_GROWTH * tuned[0] or len(history) < tuned[0]:
+        sample = history[-int(current_app.config.get("SUGGEST_TUNE_CASES", TUNE_CASES)):]
+        params, temperature, _ = tune(sample, names)
+        tuned = _tunings[key] = (len(history), params, temperature)
+    return tuned[1], tuned[2]
+
+
+def _load_case(case_id: int) -> Case:
+    """The case with what the hints read of it (units, category, session) in one round trip."""
+    case = db.session.scalar(select(Case).where(Case.id == case_id).options(
+        joinedload(Case.category), joinedload(Case.session), selectinload(Case.assignments)))
+    if case is None:
+        raise NotFound("记录不存在。")
+    return case
 
 
 def _item(case: Case) -> Item:
@@ -204,10 +234,11 @@ def suggest_units(actor: User, case_id: int, k: int = 3, record: bool = True) ->
     suggestion is logged, so the dispatcher's choice at 交办 can be set beside it.
     """
     _require(actor, SUGGEST_ROLES)
-    case = get(Case, case_id)
+    case = _load_case(case_id)
     built = model()
     on_case = {a.unit_id for a in case.assignments if a.state != "returned"}
-    allowed = set(db.session.scalars(select(Unit.id).where(Unit.active.is_(True)))) - on_case
+    units = db.session.execute(select(Unit.id, Unit.name, Unit.active)).all()
+    allowed = {u.id for u in units if u.active} - on_case
     item = _item(case)
     sims = _similarities(built, item, exclude_case_id=case.id)
     leads: list[tuple[int, float]] = []
@@ -218,7 +249,7 @@ def suggest_units(actor: User, case_id: int, k: int = 3, record: bool = True) ->
     support = {("lead", u): _best_rows(sims, built.led_by.get(u)) for u, _ in leads}
     support |= {("co", u): _best_rows(sims, built.co_by.get(u)) for u, _ in cos}
     refs = _case_refs(built, sims, {row for rows in support.values() for row in rows})
-    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_([u for u, _ in leads + cos]))).all())
+    names = {u.id: u.name for u in units}
 
     def hints(role, pairs):
         return [UnitHint(u, names[u], round(c, 4), [refs[r] for r in support[(role, u)] if r in refs])
@@ -250,7 +281,7 @@ def _best_rows(sims: np.ndarray, rows: np.ndarray | None, n: int = SUPPORT) -> l
 
 def _co_units(built: Built, sims: np.ndarray, allowed: set[int], k: int) -> list[tuple[int, float]]:
     """Co-units voted by the most similar assigned cases, each vote weighted by its similarity."""
-    assigned = np.array([i for i, item in enumerate(built.items) if item.leads], dtype=np.int64)
+    assigned = built.assigned
     if not len(assigned):
         return []
     near = assigned[np.argsort(-sims[assigned], kind="stable")[:NEIGHBOURS]]
@@ -303,7 +334,7 @@ class SimilarCases:
 def similar_cases(actor: User, case_id: int, k: int = 5) -> SimilarCases:
     """The cases most like ``case_id``: of its session (possible duplicates) and of earlier years."""
     _require(actor, SIMILAR_ROLES)
-    case = get(Case, case_id)
+    case = _load_case(case_id)
     return _similar(_item(case), case.session, k, exclude_case_id=case.id)
 
 
@@ -350,7 +381,7 @@ def _top(sims: np.ndarray, case_ids: np.ndarray, pool: np.ndarray, k: int, thres
     order = pool[np.argsort(-sims[pool], kind="stable")[: k * 3]]  # room for cases hidden since the build
     by_id = {int(case_ids[r]): float(sims[r]) for r in order}
     cases = {c.id: c for c in db.session.scalars(
-        select(Case).where(Case.id.in_(by_id), Case.state.not_in(HIDDEN_STATES)))}
+        select(Case).options(joinedload(Case.session)).where(Case.id.in_(by_id), Case.state.not_in(HIDDEN_STATES)))}
     chosen = [cid for cid in by_id if cid in cases][:k]
     replies = _latest_replies(chosen) if with_replies else {}
     return [SimilarCase(
@@ -363,7 +394,8 @@ def _latest_replies(case_ids: list[int]) -> dict[int, PastReply]:
     """Each case's latest sent reply of a lead unit."""
     found: dict[int, PastReply] = {}
     rows = db.session.execute(
-        select(Reply, Unit.name).join(Assignment, Assignment.id == Reply.assignment_id)
+        select(Reply, Unit.name).options(joinedload(Reply.result_class))
+        .join(Assignment, Assignment.id == Reply.assignment_id)
         .join(Unit, Unit.id == Assignment.unit_id)
         .where(Reply.case_id.in_(case_ids), Reply.replied_at.is_not(None), Assignment.role.in_(LEAD_ROLES))
         .order_by(Reply.replied_at)).all()

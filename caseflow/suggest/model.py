@@ -16,15 +16,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.model_selection import KFold
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import normalize as l2_rows
 from sklearn.svm import LinearSVC
 
@@ -103,11 +102,31 @@ class Featurizer:
 
 
 def _char_tfidf(hashed: bool):
-    if hashed:
-        return make_pipeline(HashingVectorizer(analyzer="char", ngram_range=(1, 2), n_features=2**20,
-                                               alternate_sign=False, norm=None),
-                             TfidfTransformer(sublinear_tf=True))
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+    return HashedTfidf() if hashed else TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+
+
+class HashedTfidf:
+    """Character 1–2-grams hashed to 2**20 columns, sublinear TF, smoothed IDF, rows of unit length.
+
+    What ``TfidfVectorizer`` computes, except that an n-gram unseen at fit time still gets a column
+    (and the highest IDF); the IDF is applied by index, where scikit-learn's transformer would
+    multiply by a 2**20-square diagonal matrix on every call.
+    """
+
+    def __init__(self):
+        self.hasher = HashingVectorizer(analyzer="char", ngram_range=(1, 2), n_features=2**20,
+                                        alternate_sign=False, norm=None)
+
+    def fit(self, docs: Sequence[str]) -> HashedTfidf:
+        counts = self.hasher.transform(docs)
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf = np.log((1 + counts.shape[0]) / (1 + df)) + 1.0
+        return self
+
+    def transform(self, docs: Sequence[str]) -> sparse.csr_matrix:
+        x = self.hasher.transform(docs).tocsr()
+        x.data = (1.0 + np.log(x.data)) * self.idf[x.indices]
+        return l2_rows(x)
 
 
 @dataclass
@@ -233,14 +252,6 @@ def _temperature(held_out) -> float:
     return min(TEMPERATURES, key=loss)
 
 
-def fit_tuned(items: Sequence[Item], unit_names: Mapping[Hashable, str], grid: Sequence[Params] = GRID,
-              folds: int = 3, seed: int = 0, tune_on: int | None = None) -> UnitRanker:
-    """Tune on (the latest ``tune_on`` of) ``items``, then fit the chosen parameters on all of them."""
-    sample = list(items)[-tune_on:] if tune_on else items
-    params, temperature, _ = tune(sample, unit_names, grid, folds, seed)
-    return replace(UnitRanker(params), temperature=temperature).fit(items, unit_names)
-
-
 class SimilarityIndex:
     """Cosine similarity of cases over the same three blocks (rows of unit length)."""
 
@@ -248,10 +259,12 @@ class SimilarityIndex:
         self.items = list(items)
         self.featurizer = Featurizer(category_weight, similarity=True)
         self.matrix = self.featurizer.fit_transform([Featurizer.parts(i) for i in self.items]) if self.items else None
+        # transposed once: a query row times this is one sparse product, no per-query conversion
+        self._columns = self.matrix.T.tocsr() if self.matrix is not None else None
 
     def similarities(self, queries: Sequence[Item]) -> np.ndarray:
         """One row per query, one column per indexed item."""
         if self.matrix is None:
             return np.zeros((len(queries), 0))
         q = self.featurizer.transform([Featurizer.parts(i) for i in queries])
-        return (q @ self.matrix.T).toarray()
+        return (q @ self._columns).toarray()
