@@ -42,7 +42,7 @@ FIELDS = {
     "文化旅游": ["图书馆", "文物保护", "乡村旅游", "文化礼堂", "公共文化"], "市场监管": ["食品安全", "药品监管", "价格监督", "特种设备", "网络交易"],
     "公安": ["治安防控", "电动自行车", "户籍办理", "反诈宣传", "交通违法"], "规划资源": ["用地审批", "城市规划", "土地整治", "矿山修复", "村庄规划"],
 }
-STREETS = ["华阳", "江苏", "新华", "周家桥", "天山", "仙霞", "虹桥", "程家桥", "北新泾", "新泾"]
+STREETS = ["华阳", "江苏", "新华", "周家桥", "天山", "仙霞", "虹桥", "程家桥", "北新泾", "新泾", "临空", "古北"]
 VERBS = ["关于进一步加强", "关于加快推进", "关于完善", "关于解决", "关于优化", "关于提升"]
 
 
@@ -51,7 +51,7 @@ def arrange(n_cases: int, n_new: int, rng: random.Random) -> tuple[User, list[in
     with db.engine.begin() as c:
         units = {}
         for field in FIELDS:
-            for suffix in ("局", "委", "办"):
+            for suffix in ("局", "委", "办", "中心"):
                 units[f"区{field}{suffix}"] = field
         for street in STREETS:
             units[f"{street}街道"] = None
@@ -142,7 +142,7 @@ def run(n_cases: int, n: int, url: str) -> dict:
             t = time.perf_counter()
             suggestions.similar_cases(dispatcher, case_id)
             timings["similar_cases"].append(time.perf_counter() - t)
-            item = suggestions._item(db.session.get(Case, case_id))
+            item = suggestions._asked(case_id).item
             t = time.perf_counter()
             built.ranker.rank([item], k=3, allowed=active)
             timings["bare_model"].append(time.perf_counter() - t)

@@ -19,9 +19,8 @@ from datetime import date
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from caseflow import clock
 from caseflow.errors import NotFound, PermissionDenied
@@ -77,23 +76,30 @@ _rebuilding: set[str] = set()
 _lock = threading.Lock()
 
 
-def fingerprint() -> str:
-    """Changes when an assignment is made or returned, or a unit is added, renamed or (de)activated."""
-    figures = [func.count(Assignment.id), func.max(Assignment.id),
-               func.sum(sql_case((Assignment.state == "returned", 1), else_=0)),
-               func.count(Unit.id), func.max(Unit.id), func.sum(Unit.version)]
-    row = db.session.execute(select(*(select(f).scalar_subquery() for f in figures))).one()
-    return "a{}.{}.{}-u{}.{}.{}".format(*(v or 0 for v in row))
+def snapshot() -> tuple[str, list]:
+    """The history's fingerprint and every unit (id, name, active, version), in one round trip.
+
+    The fingerprint changes when an assignment is made or returned, or a unit is added, renamed or
+    (de)activated. Assignments are never deleted and keep their role, so the newest id and the
+    number returned (read from the state index) tell every change without counting them all.
+    """
+    newest = select(func.max(Assignment.id)).scalar_subquery()
+    returned = select(func.count()).where(Assignment.state == "returned").scalar_subquery()
+    units = db.session.execute(
+        select(Unit.id, Unit.name, Unit.active, Unit.version, newest, returned).order_by(Unit.id)).all()
+    a = units[0][4:] if units else db.session.execute(select(newest, returned)).one()
+    return (f"a{a[0] or 0}.{a[1]}-u{len(units)}.{units[-1].id if units else 0}.{sum(u.version for u in units)}",
+            units)
 
 
 def _db_key() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
 
-def model() -> Built:
+def model(current: str | None = None) -> Built:
     """This process's model of the current database, rebuilt as the policy above says."""
     key = _db_key()
-    current = fingerprint()
+    current = current or snapshot()[0]
     built = _models.get(key)
     if built is not None and built.fingerprint == current:
         return built
@@ -114,7 +120,7 @@ def _rebuild_in_background(key: str) -> None:
     def run() -> None:
         try:
             with app.app_context():
-                _models[key] = build(fingerprint())
+                _models[key] = build(snapshot()[0])
         except Exception:  # the previous model keeps answering; the next call tries again
             log.exception("rebuilding the suggestion model failed")
         finally:
@@ -160,17 +166,36 @@ def build(current_fingerprint: str) -> Built:
         max_case_id=rows[-1].id if rows else 0, seconds=round(time.perf_counter() - started, 3))
 
 
-def _case_rows(*where) -> list:
-    """The visible cases (not withdrawn or merged) as the models read them, oldest first."""
+def _case_rows(*where, visible: bool = True) -> list:
+    """Cases as the models read them, oldest first; ``visible``: not withdrawn or merged."""
     return db.session.execute(
         select(Case.id, Case.body, Case.title, Case.text, Category.name, Case.session_id, Session.year)
         .join(Session, Session.id == Case.session_id).outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.state.not_in(HIDDEN_STATES), *where).order_by(Case.id)).all()
+        .where(*where, *((Case.state.not_in(HIDDEN_STATES),) if visible else ())).order_by(Case.id)).all()
 
 
 def _row_item(row, leads=(), cos=()) -> Item:
     return Item(title=row.title, category=row.name or "", text=row.text or "", body=row.body,
                 leads=tuple(leads), cos=tuple(cos), ref=row.id)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The case a hint is asked for: how the models see it, its session, the units already on it."""
+
+    item: Item
+    session_id: int
+    year: int
+    on_case: frozenset[int]
+
+
+def _asked(case_id: int) -> _Asked:
+    rows = _case_rows(Case.id == case_id, visible=False)
+    if not rows:
+        raise NotFound("记录不存在。")
+    on_case = db.session.scalars(
+        select(Assignment.unit_id).where(Assignment.case_id == case_id, Assignment.state != "returned"))
+    return _Asked(_row_item(rows[0]), rows[0].session_id, rows[0].year, frozenset(on_case))
 
 
 def _tuned(history: list[Item], names: dict[int, str]) -> tuple[Params, float]:
@@ -183,20 +208,6 @@ def _tuned(history: list[Item], names: dict[int, str]) -> tuple[Params, float]:
         params, temperature, _ = tune(sample, names)
         tuned = _tunings[key] = (len(history), params, temperature)
     return tuned[1], tuned[2]
-
-
-def _load_case(case_id: int) -> Case:
-    """The case with what the hints read of it (units, category, session) in one round trip."""
-    case = db.session.scalar(select(Case).where(Case.id == case_id).options(
-        joinedload(Case.category), joinedload(Case.session), selectinload(Case.assignments)))
-    if case is None:
-        raise NotFound("记录不存在。")
-    return case
-
-
-def _item(case: Case) -> Item:
-    return Item(title=case.title, category=case.category.name if case.category else "", text=case.text or "",
-                body=case.body, ref=case.id)
 
 
 # -- lead-unit suggestions -----------------------------------------------------------------------
@@ -234,13 +245,12 @@ def suggest_units(actor: User, case_id: int, k: int = 3, record: bool = True) ->
     suggestion is logged, so the dispatcher's choice at 交办 can be set beside it.
     """
     _require(actor, SUGGEST_ROLES)
-    case = _load_case(case_id)
-    built = model()
-    on_case = {a.unit_id for a in case.assignments if a.state != "returned"}
-    units = db.session.execute(select(Unit.id, Unit.name, Unit.active)).all()
-    allowed = {u.id for u in units if u.active} - on_case
-    item = _item(case)
-    sims = _similarities(built, item, exclude_case_id=case.id)
+    case = _asked(case_id)
+    current, units = snapshot()
+    built = model(current)
+    allowed = {u.id for u in units if u.active} - case.on_case
+    item = case.item
+    sims = _similarities(built, item, exclude_case_id=case_id)
     leads: list[tuple[int, float]] = []
     if built.ranker is not None:
         ranking = built.ranker.rank([item], k=k, allowed=allowed)[0]
@@ -258,7 +268,7 @@ def suggest_units(actor: User, case_id: int, k: int = 3, record: bool = True) ->
     suggestion_id = None
     if record and (leads or cos):
         with transaction():
-            row = suggestion_log.store(case.id, actor.id, built.fingerprint, leads, cos)
+            row = suggestion_log.store(case_id, actor.id, built.fingerprint, leads, cos)
             db.session.flush()
             suggestion_id = row.id
     return Suggestion(suggestion_id, hints("lead", leads), hints("co", cos))
@@ -271,12 +281,18 @@ def _similarities(built: Built, item: Item, exclude_case_id: int | None = None) 
     return sims
 
 
+def _most_similar(sims: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` of ``rows`` with the highest similarity, best first (a partition, then a sort of n)."""
+    if len(rows) > n:
+        rows = rows[np.argpartition(-sims[rows], n - 1)[:n]]
+    return rows[np.argsort(-sims[rows], kind="stable")]
+
+
 def _best_rows(sims: np.ndarray, rows: np.ndarray | None, n: int = SUPPORT) -> list[int]:
     """The ``n`` rows of ``rows`` most similar to the query (similarity above zero)."""
     if rows is None or not len(rows):
         return []
-    best = rows[np.argsort(-sims[rows], kind="stable")[:n]]
-    return [int(r) for r in best if sims[r] > 0]
+    return [int(r) for r in _most_similar(sims, rows, n) if sims[r] > 0]
 
 
 def _co_units(built: Built, sims: np.ndarray, allowed: set[int], k: int) -> list[tuple[int, float]]:
@@ -284,7 +300,7 @@ def _co_units(built: Built, sims: np.ndarray, allowed: set[int], k: int) -> list
     assigned = built.assigned
     if not len(assigned):
         return []
-    near = assigned[np.argsort(-sims[assigned], kind="stable")[:NEIGHBOURS]]
+    near = _most_similar(sims, assigned, NEIGHBOURS)
     near = near[sims[near] > 0]
     total = float(sims[near].sum())
     votes: dict[int, float] = defaultdict(float)
@@ -334,8 +350,8 @@ class SimilarCases:
 def similar_cases(actor: User, case_id: int, k: int = 5) -> SimilarCases:
     """The cases most like ``case_id``: of its session (possible duplicates) and of earlier years."""
     _require(actor, SIMILAR_ROLES)
-    case = _load_case(case_id)
-    return _similar(_item(case), case.session, k, exclude_case_id=case.id)
+    case = _asked(case_id)
+    return _similar(case.item, case.session_id, case.year, k, exclude_case_id=case_id)
 
 
 def similar_to(actor: User, session_id: int, title: str, category_id: int | None = None, text: str = "",
@@ -345,10 +361,10 @@ def similar_to(actor: User, session_id: int, title: str, category_id: int | None
     session = get(Session, session_id)
     category = db.session.get(Category, category_id) if category_id else None
     return _similar(Item(title=title, category=category.name if category else "", text=text, body=session.body),
-                    session, k)
+                    session.id, session.year, k)
 
 
-def _similar(item: Item, session: Session, k: int, exclude_case_id: int | None = None) -> SimilarCases:
+def _similar(item: Item, session_id: int, year: int, k: int, exclude_case_id: int | None = None) -> SimilarCases:
     built = model()
     sims = _similarities(built, item, exclude_case_id)
     case_ids, session_ids, years = built.case_ids, built.session_ids, built.years
@@ -359,8 +375,8 @@ def _similar(item: Item, session: Session, k: int, exclude_case_id: int | None =
         years = np.concatenate([years, [f[2] for f in fresh]])
         sims = np.concatenate([sims, [f[3] for f in fresh]])
     threshold = float(current_app.config.get("SUGGEST_DUPLICATE_THRESHOLD", DUPLICATE_THRESHOLD))
-    same = _top(sims, case_ids, np.flatnonzero(session_ids == session.id), k, threshold)
-    earlier = _top(sims, case_ids, np.flatnonzero(years < session.year), k, threshold, with_replies=True)
+    same = _top(sims, case_ids, np.flatnonzero(session_ids == session_id), k, threshold)
+    earlier = _top(sims, case_ids, np.flatnonzero(years < year), k, threshold, with_replies=True)
     return SimilarCases(same, earlier, threshold)
 
 
@@ -378,7 +394,7 @@ def _top(sims: np.ndarray, case_ids: np.ndarray, pool: np.ndarray, k: int, thres
          with_replies: bool = False) -> list[SimilarCase]:
     """The ``k`` most similar cases of ``pool`` that are still visible (not withdrawn or merged)."""
     pool = pool[sims[pool] > 0]
-    order = pool[np.argsort(-sims[pool], kind="stable")[: k * 3]]  # room for cases hidden since the build
+    order = _most_similar(sims, pool, k * 3)  # room for cases hidden since the build
     by_id = {int(case_ids[r]): float(sims[r]) for r in order}
     cases = {c.id: c for c in db.session.scalars(
         select(Case).options(joinedload(Case.session)).where(Case.id.in_(by_id), Case.state.not_in(HIDDEN_STATES)))}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
@@ -90,6 +91,10 @@ class Featurizer:
         return self.transform(docs)
 
     def transform(self, docs: Sequence[tuple[str, str, str]]) -> sparse.csr_matrix:
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):  # per query: ms
+            return self._transform(docs)
+
+    def _transform(self, docs: Sequence[tuple[str, str, str]]) -> sparse.csr_matrix:
         blocks = [self.titles.transform([d[0] for d in docs])]
         rows = [i for i, d in enumerate(docs) if d[1] in self.categories]
         blocks.append(sparse.csr_matrix(
@@ -179,7 +184,9 @@ class UnitRanker:
         """Decision values, one column per unit of ``self.classes``."""
         if self.svm is None:
             return np.ones((len(items), 1))
-        values = self.svm.decision_function(self.featurizer.transform([Featurizer.parts(i) for i in items]))
+        matrix = self.featurizer.transform([Featurizer.parts(i) for i in items])
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            values = self.svm.decision_function(matrix)
         return np.column_stack([-values, values]) if len(self.classes) == 2 else values
 
     def rank(self, items: Sequence[Item], k: int = 3, allowed: Collection[Hashable] | None = None) -> list[Ranking]:
