@@ -29,24 +29,27 @@ def _versus_aim(value: float, aim: float | None) -> str:
     return "  达到目标" if value >= aim else f"  未达目标（差 {100 * (aim - value):.1f} 个百分点）"
 
 
-@suggest_group.command("evaluate")
-@click.option("--history", "path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="CSV，列同 cixi_2017_routing.csv（title, category, text, lead_units, co_units）")
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="结果另存为 JSON")
-def evaluate_command(path, folds, seed, json_path):
-    """Cross-validate the lead-unit suggestions against the baseline, on the same folds."""
-    from caseflow.suggest.evaluation import evaluate_routing
-    from caseflow.suggest.history_csv import CsvError, read_routing
+def _evaluation(name: str, file_option: str, file_help: str, reader: str, evaluator: str, format_result, doc: str):
+    """One ``flask suggest`` evaluation: read the CSV (a bad file is refused with its reasons),
+    cross-validate, print, and save the JSON when asked."""
 
-    try:
-        items = read_routing(path)
-    except CsvError as e:
-        raise click.ClickException(str(e)) from e
-    r = evaluate_routing(items, folds=folds, seed=seed)
-    click.echo(format_routing(r, path))
-    _write_json(json_path, {"file": Path(path).name, **r})
+    @suggest_group.command(name, help=doc)
+    @click.option(file_option, "path", required=True, type=click.Path(exists=True, dir_okay=False), help=file_help)
+    @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
+    @click.option("--seed", default=0, show_default=True, type=int)
+    @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="结果另存为 JSON")
+    def command(path, folds, seed, json_path):
+        from caseflow.suggest import evaluation, history_csv
+
+        try:
+            rows = getattr(history_csv, reader)(path)
+        except history_csv.CsvError as e:
+            raise click.ClickException(str(e)) from e
+        result = getattr(evaluation, evaluator)(rows, folds=folds, seed=seed)
+        click.echo(format_result(result, path))
+        _write_json(json_path, {"file": Path(path).name, **result})
+
+    return command
 
 
 def format_routing(r: dict, path: str) -> str:
@@ -65,26 +68,6 @@ def format_routing(r: dict, path: str) -> str:
     lines += [f"  第{i}折：C={c['C']} 类别权重={c['category_weight']} 会办权重={c['co_weight']} "
               f"温度={c['temperature']}" for i, c in enumerate(m["chosen_per_fold"], 1)]
     return "\n".join(lines)
-
-
-@suggest_group.command("evaluate-duplicates")
-@click.option("--file", "path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="CSV，列同 cixi_2018_cppcc_bingan.csv（title, category, bingan_group, first_review）")
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="结果另存为 JSON")
-def evaluate_duplicates_command(path, folds, seed, json_path):
-    """Top-1/top-3 of the similar-case hint for merged proposals, and the pairs it would flag."""
-    from caseflow.suggest.evaluation import evaluate_duplicates
-    from caseflow.suggest.history_csv import CsvError, read_groups
-
-    try:
-        rows = read_groups(path)
-    except CsvError as e:
-        raise click.ClickException(str(e)) from e
-    r = evaluate_duplicates(rows, folds=folds, seed=seed)
-    click.echo(format_duplicates(r, path))
-    _write_json(json_path, {"file": Path(path).name, **r})
 
 
 def format_duplicates(r: dict, path: str) -> str:
@@ -106,6 +89,16 @@ def format_duplicates(r: dict, path: str) -> str:
         ]
     lines.append(f"issue 所列基线：最相似1件 {_pct(issue['top1']).strip()}，最相似3件 {_pct(issue['top3']).strip()}")
     return "\n".join(lines)
+
+
+evaluate_command = _evaluation(
+    "evaluate", "--history", "CSV，列同 cixi_2017_routing.csv（title, category, text, lead_units, co_units）",
+    "read_routing", "evaluate_routing", format_routing,
+    "Cross-validate the lead-unit suggestions against the baseline, on the same folds.")
+evaluate_duplicates_command = _evaluation(
+    "evaluate-duplicates", "--file", "CSV，列同 cixi_2018_cppcc_bingan.csv（title, category, bingan_group, first_review）",
+    "read_groups", "evaluate_duplicates", format_duplicates,
+    "Top-1/top-3 of the similar-case hint for merged proposals, and the pairs it would flag.")
 
 
 @suggest_group.command("hit-rate")
