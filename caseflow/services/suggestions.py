@@ -5,7 +5,8 @@ cases already assigned (主办/分办 and 会办 assignments that were not retur
 one model per database and rebuilds it when the history changes — the rebuild policy, stated in
 the README (智能交办): the fingerprint below is read on every call (one small query); when it
 differs from the model's, the next call rebuilds (in a background thread in production, so the
-dispatcher keeps getting the previous model's answer meanwhile; synchronously under test). Cases
+dispatcher keeps getting the previous model's answer meanwhile, or "pending" before a process's
+first model; synchronously under test). Cases
 registered after the build are compared too: they are vectorised at query time.
 """
 from __future__ import annotations
@@ -96,14 +97,18 @@ def _db_key() -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
 
-def model(current: str | None = None) -> Built:
-    """This process's model of the current database, rebuilt as the policy above says."""
+def model(current: str | None = None) -> Built | None:
+    """This process's model of the current database, rebuilt as the policy above says.
+
+    None while a process's first model is being built in the background (the hints say so
+    rather than hold the request for the half minute a build of 10,000 cases takes).
+    """
     key = _db_key()
     current = current or snapshot()[0]
     built = _models.get(key)
     if built is not None and built.fingerprint == current:
         return built
-    if built is None or current_app.config.get("SUGGEST_REBUILD", "sync" if current_app.testing else "background") == "sync":
+    if current_app.config.get("SUGGEST_REBUILD", "sync" if current_app.testing else "background") == "sync":
         _models[key] = build(current)
         return _models[key]
     _rebuild_in_background(key)
@@ -236,6 +241,7 @@ class Suggestion:
     suggestion_id: int | None  # the log row, to which 交办 adds the dispatcher's choice
     leads: list[UnitHint]
     cos: list[UnitHint]
+    pending: bool = False  # the model is still being built: ask again in a moment
 
 
 def suggest_units(actor: User, case_id: int, k: int = 3, record: bool = True) -> Suggestion:
@@ -248,6 +254,8 @@ def suggest_units(actor: User, case_id: int, k: int = 3, record: bool = True) ->
     case = _asked(case_id)
     current, units = snapshot()
     built = model(current)
+    if built is None:
+        return Suggestion(None, [], [], pending=True)
     allowed = {u.id for u in units if u.active} - case.on_case
     item = case.item
     sims = _similarities(built, item, exclude_case_id=case_id)
@@ -345,6 +353,7 @@ class SimilarCases:
     same_session: list[SimilarCase]
     earlier: list[SimilarCase]  # 往年类似, with their replies
     threshold: float
+    pending: bool = False  # the model is still being built: ask again in a moment
 
 
 def similar_cases(actor: User, case_id: int, k: int = 5) -> SimilarCases:
@@ -365,7 +374,10 @@ def similar_to(actor: User, session_id: int, title: str, category_id: int | None
 
 
 def _similar(item: Item, session_id: int, year: int, k: int, exclude_case_id: int | None = None) -> SimilarCases:
+    threshold = float(current_app.config.get("SUGGEST_DUPLICATE_THRESHOLD", DUPLICATE_THRESHOLD))
     built = model()
+    if built is None:
+        return SimilarCases([], [], threshold, pending=True)
     sims = _similarities(built, item, exclude_case_id)
     case_ids, session_ids, years = built.case_ids, built.session_ids, built.years
     fresh = _fresh_cases(built, item, exclude_case_id)  # registered after the build
@@ -374,7 +386,6 @@ def _similar(item: Item, session_id: int, year: int, k: int, exclude_case_id: in
         session_ids = np.concatenate([session_ids, [f[1] for f in fresh]])
         years = np.concatenate([years, [f[2] for f in fresh]])
         sims = np.concatenate([sims, [f[3] for f in fresh]])
-    threshold = float(current_app.config.get("SUGGEST_DUPLICATE_THRESHOLD", DUPLICATE_THRESHOLD))
     same = _top(sims, case_ids, np.flatnonzero(session_ids == session_id), k, threshold)
     earlier = _top(sims, case_ids, np.flatnonzero(years < year), k, threshold, with_replies=True)
     return SimilarCases(same, earlier, threshold)

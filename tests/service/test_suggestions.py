@@ -144,6 +144,20 @@ def test_a_handler_may_not_ask_for_suggestions_or_similar_cases(make, district):
         suggestions.similar_cases(handler, new.id)
 
 
+def test_a_process_without_a_model_answers_pending_while_it_builds_in_the_background(
+        make, district, app, monkeypatch):
+    d = district
+    _history(make, d)
+    started = []
+    monkeypatch.setattr(suggestions, "_rebuild_in_background", started.append)
+    monkeypatch.setitem(app.config, "SUGGEST_REBUILD", "background")
+    new = make.case(session=d.session, title="关于解决城西停车难问题的建议")
+    s = suggestions.suggest_units(d.dispatcher, new.id)
+    assert s.pending and s.leads == [] and s.suggestion_id is None
+    assert suggestions.similar_cases(d.dispatcher, new.id).pending
+    assert len(started) == 2  # a build was asked for each time; none blocked the request
+
+
 def test_similar_cases_flag_a_duplicate_of_the_session_and_show_earlier_replies(make, db, frozen_clock):
     frozen_clock(START)
     earlier = World(make, db, year=2024)
