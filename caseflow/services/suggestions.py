@@ -39,10 +39,8 @@ LEAD_ROLES = ("lead", "split")
 HIDDEN_STATES = ("withdrawn", "merged")
 SUPPORT = 3  # past cases shown under each suggested unit
 NEIGHBOURS = 20  # similar past cases that vote for co-units
-# the evaluation's choice on the 2018 并案 groups (README); SUGGEST_DUPLICATE_THRESHOLD overrides it
+# the evaluation's choice on the 2018 并案 groups (README); the threshold is SUGGEST_DUPLICATE_THRESHOLD
 DUPLICATE_CATEGORY_WEIGHT = 1.0
-DUPLICATE_THRESHOLD = 0.72
-TUNE_CASES = 600  # the latest assigned cases the parameters are tuned on
 RETUNE_GROWTH = 1.2
 
 
@@ -108,7 +106,7 @@ def model(current: str | None = None) -> Built | None:
     built = _models.get(key)
     if built is not None and built.fingerprint == current:
         return built
-    if current_app.config.get("SUGGEST_REBUILD", "sync" if current_app.testing else "background") == "sync":
+    if (current_app.config.get("SUGGEST_REBUILD") or ("sync" if current_app.testing else "background")) == "sync":
         _models[key] = build(current)
         return _models[key]
     _rebuild_in_background(key)
@@ -209,7 +207,7 @@ def _tuned(history: list[Item], names: dict[int, str]) -> tuple[Params, float]:
     key = _db_key()
     tuned = _tunings.get(key)
     if tuned is None or len(history) > RETUNE_GROWTH * tuned[0] or len(history) < tuned[0]:
-        sample = history[-int(current_app.config.get("SUGGEST_TUNE_CASES", TUNE_CASES)):]
+        sample = history[-int(current_app.config["SUGGEST_TUNE_CASES"]):]
         params, temperature, _ = tune(sample, names)
         tuned = _tunings[key] = (len(history), params, temperature)
     return tuned[1], tuned[2]
@@ -374,7 +372,7 @@ def similar_to(actor: User, session_id: int, title: str, category_id: int | None
 
 
 def _similar(item: Item, session_id: int, year: int, k: int, exclude_case_id: int | None = None) -> SimilarCases:
-    threshold = float(current_app.config.get("SUGGEST_DUPLICATE_THRESHOLD", DUPLICATE_THRESHOLD))
+    threshold = float(current_app.config["SUGGEST_DUPLICATE_THRESHOLD"])
     built = model()
     if built is None:
         return SimilarCases([], [], threshold, pending=True)

@@ -178,6 +178,15 @@ def test_similar_cases_flag_a_duplicate_of_the_session_and_show_earlier_replies(
     assert past.reply.unit_name == "主办单位" and past.reply.result_class == earlier.classes[0].label
 
 
+def test_the_duplicate_threshold_comes_from_the_configuration(make, district, app, monkeypatch):
+    d = district
+    make.case(session=d.session, title="关于解决城区停车难问题的建议")
+    monkeypatch.setitem(app.config, "SUGGEST_DUPLICATE_THRESHOLD", 1.01)  # above any cosine
+    hints = suggestions.similar_to(d.dispatcher, d.session.id, "关于解决城区停车难问题的建议")
+    assert hints.same_session and not any(s.likely_duplicate for s in hints.same_session)
+    assert hints.threshold == 1.01
+
+
 def test_a_case_being_registered_meets_cases_registered_after_the_model_was_built(make, district):
     d = district
     _history(make, d)
