@@ -4,7 +4,7 @@
 hit rate); ``suggested_units`` its units in rank order per role, with their confidences.
 
 Revision ID: c125ef5aad56
-Revises: 0cbc430527c2
+Revises: 0886cd860b42
 Create Date: 2026-11-24 05:27:09.614470
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c125ef5aad56'
-down_revision = '0cbc430527c2'
+down_revision = '0886cd860b42'
 branch_labels = None
 depends_on = None
 
