@@ -10,6 +10,7 @@ from caseflow.extensions import db
 from caseflow.models import Proposer, Unit
 from caseflow.models.user import ROLES
 from caseflow.scheduler import scheduler_command
+from caseflow.suggest.cli import suggest_group
 from caseflow.workflow import spec
 
 
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(stats_group)
+    app.cli.add_command(suggest_group)
 
 
 @click.command("create-user")

@@ -62,6 +62,11 @@ def from_environment() -> dict:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         # the reminder scheduler (caseflow/scheduler.py)
         "SCHEDULER_INTERVAL_SECONDS": float(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "60")),
+        # 智能交办 (caseflow/services/suggestions.py): "sync" or "background"; empty: sync under test only
+        "SUGGEST_REBUILD": os.environ.get("SUGGEST_REBUILD", ""),
+        "SUGGEST_TUNE_CASES": int(os.environ.get("SUGGEST_TUNE_CASES", "600")),
+        # the threshold every fold chose on the 2018 并案 groups (README, 智能交办)
+        "SUGGEST_DUPLICATE_THRESHOLD": float(os.environ.get("SUGGEST_DUPLICATE_THRESHOLD", "0.72")),
         "SCHEDULER_BATCH_SIZE": int(os.environ.get("SCHEDULER_BATCH_SIZE", "200")),
         "REMINDER_MAX_ATTEMPTS": int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5")),
         "REMINDER_RETRY_SECONDS": float(os.environ.get("REMINDER_RETRY_SECONDS", "60")),

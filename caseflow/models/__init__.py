@@ -14,6 +14,7 @@ from caseflow.models.reminder import Notification, Reminder, ReminderDelivery
 from caseflow.models.reply import CoOpinion, Reply
 from caseflow.models.report import ReportDraft, ReportJob
 from caseflow.models.session import Session
+from caseflow.models.suggestion import SuggestedUnit, UnitSuggestion
 from caseflow.models.unit import Unit
 from caseflow.models.user import LoginAttempt, User
 from caseflow.models.vocabulary import Category, ResultClass
@@ -22,5 +23,5 @@ __all__ = [
     "AccessLink", "Assignment", "AssignmentFact", "Attachment", "Base", "Case", "CaseCosigner", "Category",
     "CoOpinion", "Contact", "Disclosure", "Event", "Feedback", "FollowUp", "Holiday",
     "LoginAttempt", "Notification", "Proposer", "Reminder", "ReminderDelivery", "Reply", "ReportDraft",
-    "ReportJob", "ResultClass", "Session", "Unit", "User",
+    "ReportJob", "ResultClass", "Session", "SuggestedUnit", "Unit", "UnitSuggestion", "User",
 ]

@@ -16,7 +16,7 @@ from caseflow.models import Assignment, Attachment, Case, CaseCosigner, Category
 from caseflow.models.base import BODY_LABELS
 from caseflow.models.case import CONSENTS
 from caseflow.models.proposer import PROPOSER_KIND_LABELS
-from caseflow.services import attachments, reminders
+from caseflow.services import attachments, reminders, suggestion_log
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
 from caseflow.workflow import engine, spec
@@ -172,6 +172,7 @@ def _give(actor: User, action: str, case: Case, units: list[UnitAssignment], ass
             db.session.add(a)
             created.append((a, computed, u))
         db.session.flush()
+        suggestion_log.record_choice(case, [u.unit_id for u in units if u.role in spec.answering_roles()])
         payload = {"units": [
             {"unit_id": a.unit_id, "role": a.role, "due_date": a.due_date.isoformat(),
              **({"computed_due": computed.isoformat(), "due_reason": u.due_reason} if a.due_date != computed else {})}
