@@ -211,6 +211,6 @@ def reply_letter(case_id: int, reply_id: int):
     reply = db.session.get(Reply, reply_id)
     if reply is None or reply.case_id != case.id:
         abort(404)
-    if not may_read_draft(current_user, reply):
-        abort(404)
+    if not may_read_draft(current_user, reply) or case.no_written_reply:
+        abort(404)  # 不需要书面答复: the reply is recorded, there is no letter
     return pdf_response(reply_letter_pdf(reply), f"答复函-{case.number_label}.pdf")

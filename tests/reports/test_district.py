@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from caseflow import clock
 from caseflow.errors import Conflict, PermissionDenied
 from caseflow.models import ReportDraft, ReportJob
 from caseflow.reports import district
@@ -45,23 +44,36 @@ def test_the_pdf_carries_every_units_figures_the_overdue_list_and_the_charts(w, 
                  "关于优化公交线路的提案", "办理结果分类（件）", "征询意见（件）", "2025年按月交办与答复（件）"):
         assert fact in text, fact
     assert "关于加快老旧小区加装电梯的提案" not in text  # answered in time: not in the overdue list
-    overdue = district.build(2025).overdue
-    assert {a.unit.name for a in overdue} == {"主办单位", "会办单位"}
-    assert f"超期未办结{len(overdue)}件次" in text
-    assert f"{(LATER - overdue[0].due_date).days}" in text
+    # case 2 is overdue for both units on 1 July: the co-unit since 3 April (89 days), the lead
+    # unit since 3 June (28 days); the longest first
+    assert "超期未办结2件次" in text
+    layout = pdfcheck.text(district.render({"year": 2025}, lambda _: None), tmp_path, layout=True)
+    overdue = [line.split() for line in layout.splitlines() if "2025-0" in line]
+    assert [(row[-3], row[-2], row[-1]) for row in overdue] == [("会办", "2025-04-03", "89"),
+                                                                 ("主办", "2025-06-03", "28")]
     fonts = pdfcheck.fonts(district.render({"year": 2025}, lambda _: None), tmp_path)
     assert fonts and all(f["emb"] == "yes" for f in fonts) and any("CJK" in f["name"] for f in fonts)
 
 
-def test_figures_are_the_dashboards(w, tmp_path):
-    """Each unit's row shows what caseflow.stats computes for that unit, not a second computation."""
-    report = district.build(2025)
-    lead_row = next(u for u in report.unit_table if u.unit_name == "主办单位").figures
+def test_the_tables_show_hand_counted_figures(w, tmp_path):
+    """Counted by hand on 1 July: case 1 replied (解决或采纳) on the day of 交办 and evaluated 满意,
+    its co-opinion in that day; case 2 unanswered, past both due dates; no contact, nothing public."""
     layout = pdfcheck.text(district.render({"year": 2025}, lambda _: None), tmp_path, layout=True)
-    row = next(line for line in layout.splitlines() if line.strip().startswith("主办单位"))
-    assert row.split()[1:5] == [str(lead_row.handled.lead), str(lead_row.handled.co), lead_row.reply_rate.percent,
-                                lead_row.on_time_rate.percent]
-    assert (lead_row.handled.lead, lead_row.reply_rate.percent) == (2, "50.0%")
+    rows = {}
+    for line in layout.splitlines():
+        cells = line.split()
+        if cells and cells[0] in ("主办单位", "会办单位", "合计"):
+            rows.setdefault(cells[0], []).append(cells[1:])
+    # 表1: 主办 会办 办复率 按期办复率 会办及时率 解决采纳率 平均办理天数 超期
+    assert [r[0] for r in (rows["主办单位"], rows["会办单位"], rows["合计"])] == [
+        ["2", "0", "50.0%", "50.0%", "—", "100.0%", "0.0", "1"],
+        ["0", "2", "—", "—", "50.0%", "—", "—", "1"],
+        ["2", "2", "50.0%", "50.0%", "50.0%", "100.0%", "0.0", "2"]]
+    # 表2: 满意率 满意率（含基本满意） 初次满意率 不满意 见面率 沟通率 主动公开率 不予公开 回头看转化
+    assert [r[1] for r in (rows["主办单位"], rows["会办单位"], rows["合计"])] == [
+        ["100.0%", "100.0%", "100.0%", "0", "0.0%", "0.0%", "0.0%", "0", "0"],
+        ["—", "—", "—", "0", "—", "—", "—", "0", "0"],
+        ["100.0%", "100.0%", "100.0%", "0", "0.0%", "0.0%", "0.0%", "0", "0"]]
 
 
 def test_narrative_is_saved_escaped_and_printed(w, tmp_path):
@@ -135,6 +147,11 @@ def test_a_large_district_report_renders_through_a_job(app, w, login, db, monkey
 def test_cli_writes_the_district_pdf(app, w, tmp_path):
     out = tmp_path / "district.pdf"
     result = CliRunner().invoke(app.cli, ["report", "district", "--year", "2025", "-o", str(out)])
-    assert result.exit_code == 0 and "已写入" in result.output
-    assert "全区共交办" in pdfcheck.text(out.read_bytes(), tmp_path).replace("\n", "")
-    assert clock.today() == LATER
+    assert result.exit_code == 0 and f"已写入 {out}" in result.output
+    assert "超期未办结2件次" in pdfcheck.text(out.read_bytes(), tmp_path).replace("\n", "")
+
+def test_cli_names_the_file_by_year_without_o(app, w, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app.cli, ["report", "district", "--year", "2025"])
+    assert result.exit_code == 0 and "已写入 2025年建议提案办理情况报告.pdf" in result.output
+    assert (tmp_path / "2025年建议提案办理情况报告.pdf").read_bytes()[:5] == b"%PDF-"

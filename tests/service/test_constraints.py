@@ -53,10 +53,39 @@ def test_bad_enum_values_refused(db, make, column, value):
 
 
 def test_every_workflow_state_is_accepted_by_the_check_constraint(db, make):
+    """Each machine's CHECK holds exactly the rule book's states: every one is stored, a near miss
+    is refused."""
     case = make.case()
-    for state in spec.states("case"):
-        with db.session.begin_nested():
-            db.session.execute(text("UPDATE cases SET state = :s WHERE id = :id"), {"s": state, "id": case.id})
+    for table, machine in (("cases", "case"), ("assignments", "assignment"), ("disclosures", "disclosure")):
+        row_id = {"cases": case.id}.get(table) or _row_of(db, make, table, case)
+        for state in spec.states(machine):
+            with db.session.begin_nested():
+                db.session.execute(text(f"UPDATE {table} SET state = :s WHERE id = :id"), {"s": state, "id": row_id})
+            assert db.session.execute(text(f"SELECT state FROM {table} WHERE id = :id"),
+                                      {"id": row_id}).scalar_one() == state
+        _refused(db, f"UPDATE {table} SET state = :s WHERE id = :id", s=spec.states(machine)[0] + "x", id=row_id)
+
+
+def _row_of(db, make, table: str, case) -> int:
+    """An assignment (or a reply's disclosure) of ``case``, written directly."""
+    from datetime import date
+
+    from caseflow.models import Assignment, Disclosure, Reply
+
+    unit = make.unit()
+    a = Assignment(case_id=case.id, unit_id=unit.id, role="lead", state="pending", original_due_date=date(2025, 6, 1),
+                   due_date=date(2025, 6, 1))
+    db.session.add(a)
+    db.session.flush()
+    if table == "assignments":
+        return a.id
+    reply = Reply(case_id=case.id, assignment_id=a.id, ordinal=1)
+    db.session.add(reply)
+    db.session.flush()
+    d = Disclosure(case_id=case.id, reply_id=reply.id, scope="full", published_text="公开文本", reason="理由")
+    db.session.add(d)
+    db.session.flush()
+    return d.id
 
 
 def test_handler_without_unit_refused(db, make):

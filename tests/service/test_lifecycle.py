@@ -158,11 +158,19 @@ def test_reply_needs_its_fields(w):
         handling.sign_reply(w["lead_leader"], reply.id, reply.version)
 
 
-def test_no_written_reply_skips_the_letter_but_not_the_record(w):
+def test_no_written_reply_skips_the_letter_but_not_the_record(w, login):
     case = w.with_opinions(no_written_reply=True)
     reply = handling.draft_reply(w["lead_handler"], w.lead_of(case).id, w.reply_input(doc_number="", text=""))
-    handling.sign_reply(w["lead_leader"], reply.id, reply.version)
-    assert case.state == "replied" and reply.replied_at is not None
+    handling.sign_reply(w["lead_leader"], reply.id, reply.version)  # no 文号, no text: no letter needed
+    assert case.state == "replied" and reply.replied_at is not None  # the record
+    assert [e.event.transition for e in case_timeline(case)][-2:] == ["sign_reply", "reply"]
+    page = login(w["lead_handler"]).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "本件不需要书面答复，没有答复函。" in page and "/letter.pdf" not in page  # the letter is skipped
+    assert login(w["dispatcher"]).get(f"/reports/cases/{case.id}/replies/{reply.id}/letter.pdf").status_code == 404
+    written = w.with_opinions()  # a case that needs the letter does not sign without 文号 and text
+    draft = handling.draft_reply(w["lead_handler"], w.lead_of(written).id, w.reply_input(doc_number="", text=""))
+    with pytest.raises(ValidationError, match="答复缺少：文号、答复正文或附件"):
+        handling.sign_reply(w["lead_leader"], draft.id, draft.version)
 
 
 def test_result_class_must_belong_to_the_body_and_year(w):
