@@ -34,20 +34,31 @@ def pytest_collection_modifyitems(config, items):
     items[:] = kept
 
 
+class ThrowawayDatabase:
+    """A fresh database on the TEST_DATABASE_URL server, dropped at the end of the run."""
+
+    def __init__(self, purpose: str = "test"):
+        server = make_url(BASE_URL)
+        self.name = f"caseflow_{purpose}_{uuid.uuid4().hex[:10]}"
+        self.admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = server.set(database=self.name).render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     if not IS_POSTGRES:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
         return
-    server = make_url(BASE_URL)
-    name = f"caseflow_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    database = ThrowawayDatabase()
+    yield database.url
+    database.drop()
 
 
 @pytest.fixture(scope="session")

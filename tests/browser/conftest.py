@@ -1,7 +1,8 @@
 """Browser tests: a live caseflow server in a subprocess and Debian's chromium through Playwright.
 
-The live server has its own SQLite file in a temp folder, migrated and seeded with the demo
-district through the real services (tests/browser/serve.py). It runs in a separate process, so
+The live server has its own database — a SQLite file in a temp folder, or, in the PostgreSQL pass
+(TEST_DATABASE_URL), a fresh database on that server — migrated and seeded with the demo district
+through the real services (tests/browser/serve.py). It runs in a separate process, so
 the per-test rollback fixture ``db`` (autouse, tests/conftest.py), which swaps the shared
 ``db.session`` in this process, cannot touch its requests. Tests arrange anything else only by
 clicking through the UI as the demo users.
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from caseflow.config import PROJECT_ROOT
+from tests.conftest import IS_POSTGRES, ThrowawayDatabase
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -28,8 +30,9 @@ SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 class LiveServer:
     def __init__(self, folder: Path):
         self.folder, self.port_file, self.log = folder, folder / "port", folder / "server.log"
-        env = {**os.environ, "CASEFLOW_INSTANCE": str(folder), "SECRET_KEY": "live",
-               "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite'}"}
+        self.database = ThrowawayDatabase("live") if IS_POSTGRES else None
+        url = self.database.url if self.database else f"sqlite:///{folder / 'live.sqlite'}"
+        env = {**os.environ, "CASEFLOW_INSTANCE": str(folder), "SECRET_KEY": "live", "DATABASE_URL": url}
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.browser.serve", env["DATABASE_URL"], str(self.port_file)],
@@ -66,6 +69,8 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if self.database:
+            self.database.drop()
 
 
 @pytest.fixture(scope="session", autouse=True)
