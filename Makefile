@@ -15,7 +15,7 @@ PORT ?= 5000
 PUBLIC_HOST := $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
 export BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 
-.PHONY: run test apt-run apt-test postgres translations
+.PHONY: run test mutate apt-run apt-test postgres translations
 
 run: apt-run $(BIN)/.run-deps translations
 	$(BIN)/flask db upgrade
@@ -24,18 +24,18 @@ run: apt-run $(BIN)/.run-deps translations
 	$(BIN)/flask seed-demo
 	@echo
 	@echo "caseflow: $(BASE_URL)/  (上面列出了演示账号和密码)"
-	@# the web server and the reminder scheduler side by side; Ctrl-C (or either one ending) stops both.
-	@# --timeout 180: a 10,000-row 交办清单 import runs in its request for about a minute
+	@# the web server and the scheduler (reminders, background jobs) side by side; Ctrl-C (or either one
+	@# ending) stops both.
 	@trap 'kill $$web $$scheduler 2>/dev/null' INT TERM; \
 	$(BIN)/flask scheduler & scheduler=$$!; \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --timeout 180 --access-logfile - wsgi:app & web=$$!; \
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile - wsgi:app & web=$$!; \
 	wait -n; kill $$web $$scheduler 2>/dev/null; wait
 
 # Two passes, SQLite then PostgreSQL, each in a random order (pytest prints "Using
 # --randomly-seed=N": pass that option to replay it) on two workers; the browser tests on one (they
 # share a live server). Branch coverage of the first pass is printed for the modules that
 # hold the rules: services, the rule book, statistics and facts, deadlines, the importer.
-COVERED := caseflow/services/*,caseflow/workflow/*,caseflow/stats.py,caseflow/facts.py,caseflow/deadlines.py
+COVERED := caseflow/services/*,caseflow/workflow/*,caseflow/stats.py,caseflow/facts.py,caseflow/deadlines.py,caseflow/import*.py,caseflow/sheet_reader.py
 test: apt-run apt-test $(BIN)/.test-deps translations postgres
 	$(BIN)/python -m pytest -n 2 -m "not browser" --cov=caseflow --cov-branch --cov-report=
 	$(BIN)/python -m pytest -m browser
@@ -43,13 +43,33 @@ test: apt-run apt-test $(BIN)/.test-deps translations postgres
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -n 2 -m "not browser"
 	TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m browser tests/browser/test_lifecycle.py
 
-# Debian packages, installed only when missing (apt-get update only then, too)
+# Mutation testing, outside `make test` (it takes long): mutmut per module with the tests that cover
+# it, killed/survived per module to benchmarks/results/mutation.json (benchmarks/mutation.py).
+# MUTATE=deadlines runs one module.
+MUTATE ?= deadlines stats workflow services
+mutate: $(BIN)/.mutate-deps translations
+	$(BIN)/python -m benchmarks.mutation $(MUTATE)
+
+$(BIN)/.mutate-deps: requirements-mutate.txt $(BIN)/.test-deps
+	$(BIN)/pip install -q -r requirements-mutate.txt
+	touch $@
+
+# Debian packages, installed only when missing (apt-get update only then, too). When another apt
+# process holds the locks, wait up to 10 minutes instead of failing at once: install waits for the
+# dpkg lock itself (DPkg::Lock::Timeout); update ignores that option for its lists lock, so it is
+# retried while the lock is held.
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
 apt-run apt-test:
 	@pkgs="$(if $(filter apt-run,$@),$(APT_RUN),$(APT_TEST))"; missing=""; \
 	for p in $$pkgs; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  for i in $$(seq 120); do \
+	    out=$$($(APT_GET) update -q 2>&1) && break; \
+	    echo "$$out" | grep -q 'Could not get lock' || { echo "$$out"; exit 1; }; \
+	    [ $$i = 1 ] && echo 'apt-get update: another apt process holds the lock, waiting'; sleep 5; \
+	  done; \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q --no-install-recommends $$missing; \
 	fi
 
 $(BIN)/python:

@@ -12,6 +12,8 @@ import math
 import re
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -98,17 +100,28 @@ def measure(client, url: str, n: int) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, argv: list[str] | None, n: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200_000)
-    parser.add_argument("--n", type=int, default=20, help="requests per URL")
+    parser.add_argument("--n", type=int, default=n, help="requests per URL")
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+@contextmanager
+def filled_district(args: argparse.Namespace) -> Iterator[tuple[Flask, make_dataset.Dataset]]:
+    """A fresh database filled by make_dataset, the clock frozen at its end (inside the app context)."""
     with fresh_app(args.database_url) as app:
         data = make_dataset.fill(db.engine.url.render_as_string(hide_password=False), args.cases)
         print(f"dataset: {data.counts['cases']:,} cases, {data.counts['assignments']:,} assignments, "
               f"{data.counts['events']:,} events in {data.seconds:.0f} s")
         clock.freeze(make_dataset.NOW)
+        yield app, data
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(__doc__, argv, 20)
+    with filled_district(args) as (app, data):
         client = logged_in(app, data.dispatcher, data.password)
         district = f"/dashboard/?year={data.busy_year}"
         urls = {"district": district, "unit": f"{district}&unit_id={data.busy_unit_id}"}

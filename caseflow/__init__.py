@@ -19,6 +19,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
 
     from caseflow import cli, models  # noqa: F401  (models: register the tables)
     from caseflow.extensions import babel, configure_postgresql, configure_sqlite, csrf, db, login_manager, migrate
+    from caseflow.api import register_api
     from caseflow.web import register_web
     from caseflow.workflow import engine
 
@@ -32,11 +33,18 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
     register_web(app)
+    if app.config["PROXY_COUNT"]:  # the client's address and scheme from the proxy's X-Forwarded-* headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    register_api(app)
     cli.register(app)
     return app
 
 
 def _locale() -> str:
-    from flask import session
+    """The language chosen with the header's button; Chinese outside a request (CLI, jobs)."""
+    from flask import has_request_context, session
 
-    return session.get("lang", "zh_CN")
+    return session.get("lang", "zh_CN") if has_request_context() else "zh_CN"

@@ -58,9 +58,10 @@ def visible_cases(user: User) -> Select:
     return select(Case).where(case_filter(user))
 
 
-def get_visible_case(user: User, case_id: int) -> Case:
-    """The case, or 404 when it does not exist or the user may not see it (no existence leak)."""
-    case = db.session.scalars(visible_cases(user).where(Case.id == case_id)).first()
+def get_visible_case(user: User, case_id: int, options: tuple = ()) -> Case:
+    """The case (loaded with ``options``), or 404 when it does not exist or the user may not see it
+    (no existence leak)."""
+    case = db.session.scalars(visible_cases(user).where(Case.id == case_id).options(*options)).first()
     if case is None:
         abort(404)
     return case

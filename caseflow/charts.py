@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import pygal
+from flask_babel import gettext as _
 from pygal.style import Style
 
 from caseflow import stats, trend
@@ -30,7 +31,7 @@ def data_uri(chart: pygal.graph.graph.Graph) -> str:
 
 
 def monthly_trend(title: str, series: dict[str, Sequence[int]]) -> str:
-    chart = pygal.Line(title=title, x_labels=[f"{m}月" for m in range(1, 13)], **OPTIONS)
+    chart = pygal.Line(title=title, x_labels=[_("%(month)s月", month=m) for m in range(1, 13)], **OPTIONS)
     for name, values in series.items():
         chart.add(name, list(values))
     return data_uri(chart)
@@ -48,9 +49,9 @@ def figure_charts(f: stats.Filter, summary: stats.Figures) -> dict[str, str]:
     s = summary.satisfaction
     basic = s.satisfied_or_basic.numerator - s.satisfied.numerator
     return {
-        "trend": monthly_trend(f"{f.year}年按月交办与答复（件）", {
-            "交办（主办）": [m.assigned for m in months], "首次答复": [m.replied for m in months]}),
-        "classes": distribution("办理结果分类（件）", [(c.label or "未分类", c.count) for c in summary.classes]),
-        "satisfaction": distribution("征询意见（件）", [
-            ("满意", s.satisfied.numerator), ("基本满意", basic), ("不满意", s.dissatisfied)]),
+        "trend": monthly_trend(_("%(year)s年按月交办与答复（件）", year=f.year), {
+            _("交办（主办）"): [m.assigned for m in months], _("首次答复"): [m.replied for m in months]}),
+        "classes": distribution(_("办理结果分类（件）"), [(c.label or _("未分类"), c.count) for c in summary.classes]),
+        "satisfaction": distribution(_("征询意见（件）"), [
+            (_("满意"), s.satisfied.numerator), (_("基本满意"), basic), (_("不满意"), s.dissatisfied)]),
     }

@@ -1,11 +1,11 @@
-"""``flask`` commands: create-user, seed-demo, holidays, scheduler."""
+"""``flask`` commands: create-user, api-token, seed-demo, holidays, scheduler."""
 from __future__ import annotations
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
-from caseflow.errors import ValidationError
+from caseflow.errors import ServiceError, ValidationError
 from caseflow.extensions import db
 from caseflow.models import Proposer, Unit
 from caseflow.models.user import ROLES
@@ -16,6 +16,7 @@ from caseflow.workflow import spec
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
+    app.cli.add_command(api_token_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(holidays_group)
     app.cli.add_command(workflow_group)
@@ -54,6 +55,32 @@ def create_user_command(username, name, role, unit_name, proposer_name, email, p
     except ValidationError as e:
         raise click.ClickException(e.message) from e
     click.echo(f"已创建用户 {user.username}（{user.role_label}）。")
+
+
+@click.group("api-token")
+def api_token_group():
+    """API tokens (Authorization: Bearer)."""
+
+
+@api_token_group.command("create")
+@click.option("--user", "username", required=True, help="令牌所属的用户名")
+@click.option("--name", default="命令行创建", show_default=True, help="令牌名称")
+@click.option("--expires-days", type=click.IntRange(min=1), help="有效天数（不填则长期有效，可随时吊销）")
+def api_token_create(username, name, expires_days):
+    """Make a token acting as USERNAME; the secret is printed once, on the last line."""
+    from caseflow.models import User
+    from caseflow.services.api_tokens import create_token
+
+    owner = db.session.scalar(select(User).where(User.username == username))
+    if owner is None:
+        raise click.BadParameter(f"找不到用户“{username}”。", param_hint="--user")
+    try:
+        token, secret = create_token(owner, owner.id, name, expires_days)
+    except ServiceError as e:
+        raise click.ClickException(e.message) from e
+    expiry = token.expires_at.date().isoformat() if token.expires_at else "长期"
+    click.echo(f"已为 {owner.username}（{owner.role_label}）创建令牌“{token.name}”，有效期至：{expiry}。只显示这一次：")
+    click.echo(secret)
 
 
 @click.command("seed-demo")
@@ -210,8 +237,10 @@ def import_cases(path, session_ref, username, dry_run):
     try:
         with open(path, "rb") as fh:
             result = importer.run(actor, fh, session, dry_run=dry_run)
-    except importer.ServiceError as e:
+    except ServiceError as e:
         raise click.ClickException(e.message) from e
+    for w in result.warnings:
+        click.echo(f"提示：第{w.row}行 [{w.column}] {w.reason}")
     for e in result.errors:
         click.echo(f"第{e.row}行 [{e.column}] {e.reason}")
     if result.errors:

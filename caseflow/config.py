@@ -47,8 +47,14 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "REMEMBER_COOKIE_DURATION": timedelta(0),
-        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(os.environ.get("LOGIN_LOCK_MINUTES", "15")),
+        # the login throttle (caseflow/services/users.py: _throttled)
+        "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES", "3")),
+        "LOGIN_MAX_DELAY_SECONDS": int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "900")),
+        "LOGIN_ACCOUNT_HOURLY": int(os.environ.get("LOGIN_ACCOUNT_HOURLY", "30")),
+        "LOGIN_ADDRESS_HOURLY": int(os.environ.get("LOGIN_ADDRESS_HOURLY", "100")),
+        "LOGIN_KNOWN_DAYS": int(os.environ.get("LOGIN_KNOWN_DAYS", "30")),
+        # behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none, use the peer address)
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "TIMEZONE": "Asia/Shanghai",
@@ -71,6 +77,9 @@ def from_environment() -> dict:
         "REMINDER_MAX_ATTEMPTS": int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5")),
         "REMINDER_RETRY_SECONDS": float(os.environ.get("REMINDER_RETRY_SECONDS", "60")),
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "caseflow.services.delivery:LoggingSms"),
+        # background jobs (caseflow/services/jobs.py), run by the scheduler process
+        "JOBS_POLL_SECONDS": float(os.environ.get("JOBS_POLL_SECONDS", "1")),
+        "JOBS_MAX_ATTEMPTS": int(os.environ.get("JOBS_MAX_ATTEMPTS", "3")),
         # statistics (caseflow/stats.py)
         "LIGHT_YELLOW_DAYS": int(os.environ.get("LIGHT_YELLOW_DAYS", "15")),
         "STATS_EXTENSION_COUNTS": _bool("STATS_EXTENSION_COUNTS", True),

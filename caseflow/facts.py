@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Date, Integer, Select, and_, case, cast, delete, exists, func, insert, select, true
+from sqlalchemy import Date, Integer, Select, and_, case, cast, delete, exists, func, insert, select, text, true
 from sqlalchemy.orm import aliased
 
 from caseflow.extensions import db
@@ -201,6 +201,9 @@ def rebuild(missing_only: bool = False) -> int:
         query = source()
     result = db.session.execute(insert(AssignmentFact).from_select(COLUMNS, query))
     db.session.commit()
+    if postgres():  # the planner's statistics of the rewritten table (autovacuum would take a while)
+        db.session.execute(text("ANALYZE assignment_facts"))
+        db.session.commit()
     return result.rowcount
 
 

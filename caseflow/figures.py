@@ -13,13 +13,14 @@ from typing import Any
 
 from flask import current_app
 
+from caseflow.i18n import N_, Labels, translate
 from caseflow.stats import Figures, Rate
 
 
 @dataclass(frozen=True)
 class Figure:
     key: str
-    header: str  # the Chinese label; "|" marks where a narrow table header may break
+    header: str  # the Chinese label (a msgid); "|" marks where a narrow table header may break
     counts: str  # the count of caseflow.stats the figure shows (a rate's numerator): its case list
     over: str | None  # a rate's denominator count, or None
     value: Callable[[Figures], Any]  # a Rate, an int, or a Decimal number of days (None: nothing yet)
@@ -29,7 +30,8 @@ class Figure:
 
     @property
     def label(self) -> str:
-        return self.header.replace("|", "")
+        """The header in the request's language, on one line."""
+        return translate(self.header).replace("|", "")
 
     @property
     def kind(self) -> str:
@@ -52,35 +54,35 @@ class Figure:
 
 FIGURES: list[Figure] = [
     # 表1 办理进度
-    Figure("lead", "主办", "lead", None, lambda x: x.handled.lead, "主办（含分办）", "progress"),
-    Figure("co", "会办", "co", None, lambda x: x.handled.co, "会办", "progress"),
-    Figure("reply_rate", "办复率", "replied", "due", lambda x: x.reply_rate, "主办已答复", "progress"),
-    Figure("on_time_rate", "按期|办复率", "on_time", "due", lambda x: x.on_time_rate, "按期答复", "progress"),
-    Figure("co_timely_rate", "会办|及时率", "co_timely", "co_due", lambda x: x.co_timely_rate, "会办意见按时",
+    Figure("lead", N_("主办"), "lead", None, lambda x: x.handled.lead, N_("主办（含分办）"), "progress"),
+    Figure("co", N_("会办"), "co", None, lambda x: x.handled.co, N_("会办"), "progress"),
+    Figure("reply_rate", N_("办复率"), "replied", "due", lambda x: x.reply_rate, N_("主办已答复"), "progress"),
+    Figure("on_time_rate", N_("按期|办复率"), "on_time", "due", lambda x: x.on_time_rate, N_("按期答复"), "progress"),
+    Figure("co_timely_rate", N_("会办|及时率"), "co_timely", "co_due", lambda x: x.co_timely_rate, N_("会办意见按时"),
            "progress"),
-    Figure("adoption_rate", "解决|采纳率", "adopted", "answered", lambda x: x.adoption_rate, "解决采纳", "progress"),
-    Figure("handling_days", "平均办理|天数", "answered", None, lambda x: x.handling_days.days,
-           "已答复（计入平均天数）", "progress"),
-    Figure("overdue", "超期", "red", None, lambda x: x.lights.red, "超期", "progress"),
+    Figure("adoption_rate", N_("解决|采纳率"), "adopted", "answered", lambda x: x.adoption_rate, N_("解决采纳"), "progress"),
+    Figure("handling_days", N_("平均办理|天数"), "answered", None, lambda x: x.handling_days.days,
+           N_("已答复（计入平均天数）"), "progress"),
+    Figure("overdue", N_("超期"), "red", None, lambda x: x.lights.red, N_("超期"), "progress"),
     # 表2 办理质量、沟通与公开
-    Figure("satisfied", "满意率", "final_satisfied", "final_evaluated", lambda x: x.satisfaction.satisfied, "满意",
+    Figure("satisfied", N_("满意率"), "final_satisfied", "final_evaluated", lambda x: x.satisfaction.satisfied, N_("满意"),
            "quality"),
-    Figure("satisfied_or_basic", "满意率|（含基本满意）", "final_satisfied_or_basic", "final_evaluated",
-           lambda x: x.satisfaction.satisfied_or_basic, "满意或基本满意", "quality"),
-    Figure("first_satisfied", "初次|满意率", "first_satisfied", "first_evaluated",
-           lambda x: x.first_satisfaction.satisfied, "初次评价满意", "quality"),
-    Figure("dissatisfied", "不满意", "final_dissatisfied", None, lambda x: x.satisfaction.dissatisfied, "不满意",
+    Figure("satisfied_or_basic", N_("满意率|（含基本满意）"), "final_satisfied_or_basic", "final_evaluated",
+           lambda x: x.satisfaction.satisfied_or_basic, N_("满意或基本满意"), "quality"),
+    Figure("first_satisfied", N_("初次|满意率"), "first_satisfied", "first_evaluated",
+           lambda x: x.first_satisfaction.satisfied, N_("初次评价满意"), "quality"),
+    Figure("dissatisfied", N_("不满意"), "final_dissatisfied", None, lambda x: x.satisfaction.dissatisfied, N_("不满意"),
            "quality"),
-    Figure("meeting_rate", "见面率", "met", "lead_cases", lambda x: x.meeting_rate, "答复前见面沟通", "quality"),
-    Figure("contact_rate", "沟通率", "contacted", "lead_cases", lambda x: x.contact_rate, "答复前沟通联系", "quality"),
-    Figure("disclosure_rate", "主动|公开率", "published", "replied_cases", lambda x: x.disclosure.published, "已公开",
+    Figure("meeting_rate", N_("见面率"), "met", "lead_cases", lambda x: x.meeting_rate, N_("答复前见面沟通"), "quality"),
+    Figure("contact_rate", N_("沟通率"), "contacted", "lead_cases", lambda x: x.contact_rate, N_("答复前沟通联系"), "quality"),
+    Figure("disclosure_rate", N_("主动|公开率"), "published", "replied_cases", lambda x: x.disclosure.published, N_("已公开"),
            "quality"),
-    Figure("withheld", "不予|公开", "withheld", None, lambda x: x.disclosure.withheld, "不予公开", "quality"),
-    Figure("conversions", "回头看|转化", "converted", None, lambda x: x.conversions.numerator, "回头看结果提升",
+    Figure("withheld", N_("不予|公开"), "withheld", None, lambda x: x.disclosure.withheld, N_("不予公开"), "quality"),
+    Figure("conversions", N_("回头看|转化"), "converted", None, lambda x: x.conversions.numerator, N_("回头看结果提升"),
            "quality"),
     # the traffic lights of open assignments
-    Figure("green", "正常", "green", None, lambda x: x.lights.green, "正常", hint="剩余超过 %(d)s 天"),
-    Figure("yellow", "临期", "yellow", None, lambda x: x.lights.yellow, "临期", hint="剩余 %(d)s 天以内"),
+    Figure("green", N_("正常"), "green", None, lambda x: x.lights.green, N_("正常"), hint=N_("剩余超过 %(d)s 天")),
+    Figure("yellow", N_("临期"), "yellow", None, lambda x: x.lights.yellow, N_("临期"), hint=N_("剩余 %(d)s 天以内")),
 ]
 BY_KEY = {f.key: f for f in FIGURES}
 LIGHTS = [BY_KEY["green"], BY_KEY["yellow"], BY_KEY["overdue"]]
@@ -93,7 +95,7 @@ def table(name: str | None = None) -> list[Figure]:
 
 def case_lists() -> dict[str, str]:
     """The counts a figure links to, with what their cases are (the case list's 「统计口径」)."""
-    return {f.counts: f.what for f in FIGURES}
+    return Labels({f.counts: f.what for f in FIGURES})
 
 
 def yellow_days() -> int:

@@ -1,5 +1,6 @@
 """The reminder scheduler, ``flask scheduler``: a process of its own beside the web workers,
-which never start it (DESIGN §4).
+which never start it (DESIGN §4). It also runs the background jobs (long reports, 交办清单
+imports; ``caseflow.services.jobs``), polling for them every ``JOBS_POLL_SECONDS``.
 
 It polls the ``reminders`` table every ``SCHEDULER_INTERVAL_SECONDS`` (APScheduler
 ``BlockingScheduler``, Asia/Shanghai) and sends every pending reminder with ``send_on <= today``,
@@ -68,7 +69,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from caseflow import clock
 from caseflow.extensions import db
 from caseflow.models import Notification, Reminder, ReminderDelivery
-from caseflow.services import delivery, reminders
+from caseflow.services import delivery, jobs, reminders
 
 log = logging.getLogger(__name__)
 
@@ -332,14 +333,24 @@ def run_forever(app: Flask, interval: float) -> None:
     lock = InstanceLock(app)
     stopping = threading.Event()
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+    busy = threading.Lock()  # reminders and jobs take turns: SQLite admits one writer
 
     def tick() -> None:
-        with app.app_context():
+        with app.app_context(), busy:
             try:
                 if lock.acquire():
                     tally = sweep(stopping)
                     if tally != Tally():
                         log.info("sweep: %s", tally)
+            finally:
+                db.session.remove()
+
+    def run_jobs() -> None:
+        """Background jobs (caseflow.services.jobs): every scheduler runs them, active or on standby."""
+        with app.app_context(), busy:
+            try:
+                if ran := jobs.run_pending(stopping):
+                    log.info("jobs: %s run", ran)
             finally:
                 db.session.remove()
 
@@ -351,6 +362,8 @@ def run_forever(app: Flask, interval: float) -> None:
 
     scheduler.add_job(tick, "interval", seconds=interval, next_run_time=datetime.now(clock.LOCAL_TZ),
                       max_instances=1, coalesce=True, id="reminders")
+    scheduler.add_job(run_jobs, "interval", seconds=app.config["JOBS_POLL_SECONDS"],
+                      next_run_time=datetime.now(clock.LOCAL_TZ), max_instances=1, coalesce=True, id="jobs")
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("scheduler started: polling every %g s", interval)
@@ -361,10 +374,10 @@ def run_forever(app: Flask, interval: float) -> None:
 
 
 @click.command("scheduler")
-@click.option("--once", is_flag=True, help="Send what is due now, then exit (cron, tests).")
+@click.option("--once", is_flag=True, help="Send what is due now and run the queued jobs, then exit (cron, tests).")
 @click.option("--interval", type=float, help="Seconds between polls (default: SCHEDULER_INTERVAL_SECONDS).")
 def scheduler_command(once: bool, interval: float | None) -> None:
-    """Send the due reminders: poll every minute, or once with --once.
+    """Send the due reminders (every minute) and run the background jobs (every second), or once with --once.
 
     Run one per deployment, never inside the web workers; a second one waits on standby.
     """
@@ -372,8 +385,10 @@ def scheduler_command(once: bool, interval: float | None) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # not "skipped: maximum number of running instances reached" at every poll during a long sweep
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    logging.getLogger("transitions").setLevel(logging.WARNING)  # not a line per state change of an import
     app = current_app._get_current_object()
     if once:
         log.info("sweep: %s", run_once(app))
+        log.info("jobs: %s run", jobs.run_pending())
     else:
         run_forever(app, interval or app.config["SCHEDULER_INTERVAL_SECONDS"])

@@ -17,8 +17,9 @@ assignment (``caseflow.facts``: derived from the event log and the rows the serv
 it — replies, co-opinions, feedback, contacts, disclosures, follow-ups — in the same transaction,
 and checked by ``flask stats rebuild --check``).
 
-Every function takes a :class:`Filter` and returns plain dataclasses; :func:`unit_table` gives
-every figure for every unit in three grouped queries (dashboard, PDF reports).
+Every function takes a :class:`Filter` and returns plain dataclasses; :func:`table` gives every
+figure for the whole population and for every unit in three grouped queries, each computing the
+total and the units' rows together (dashboard, PDF reports).
 """
 from __future__ import annotations
 
@@ -28,11 +29,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, Subquery, and_, case, distinct, func, or_, select, true
+from sqlalchemy import Integer, Select, Subquery, and_, case, distinct, func, literal, or_, select, true, tuple_, union_all
 
 from caseflow import clock
 from caseflow.extensions import db
-from caseflow.facts import days_between
+from caseflow.facts import days_between, postgres
 from caseflow.models import AssignmentFact, Disclosure, Reply, ResultClass, Unit
 from caseflow.models.feedback import SATISFACTION
 from caseflow.workflow import spec
@@ -225,7 +226,18 @@ def _select(f: Filter, names: tuple[str, ...] | None = None, by_unit: bool = Fal
     x = _facts(f).c
     columns = {k: v for k, v in _aggregates(x, f).items() if names is None or k in names}
     query = select(*(v.label(k) for k, v in columns.items()))
-    return query.add_columns(x.unit_id).group_by(x.unit_id) if by_unit else query
+    return _and_by_unit(query, x.unit_id) if by_unit else query
+
+
+def _and_by_unit(query: Select, unit_id: Any, *keys: Any) -> Select:
+    """``query`` grouped by ``keys`` for the whole population and by unit and ``keys``, in one
+    statement: its last column ``unit_id`` is NULL on the whole population's rows. GROUPING SETS
+    on PostgreSQL (one scan of the facts); SQLite has none: the two groupings' UNION ALL."""
+    if postgres():
+        return query.add_columns(unit_id.label("unit_id")).group_by(
+            func.grouping_sets(tuple_(unit_id, *keys), tuple_(*keys)))
+    return union_all(query.add_columns(unit_id.label("unit_id")).group_by(unit_id, *keys),
+                     query.add_columns(literal(None, Integer).label("unit_id")).group_by(*keys))
 
 
 def _row(f: Filter, *names: str) -> Any:
@@ -288,17 +300,23 @@ def adoption_rate(f: Filter) -> Rate:
 def class_distribution(f: Filter) -> list[ClassCount]:
     """办理结果分类 (result classes) of the replied lead assignments (latest reply), by first-reply
     date, in the classes' order; ``None`` counts replies without a class."""
-    return [ClassCount(label, n) for label, n in db.session.execute(_classes(f))]
+    return _classes(f, by_unit=False)[None]
 
 
-def _classes(f: Filter, by_unit: bool = False) -> Select:
+def _classes(f: Filter, by_unit: bool) -> dict[int | None, list[ClassCount]]:
+    """The class counts of the population (key ``None``) and, ``by_unit``, of each unit."""
     facts = _facts(f)
-    x, unit = facts.c, [facts.c.unit_id] if by_unit else []
-    return (select(*unit, ResultClass.label, func.count())
-            .select_from(facts).outerjoin(ResultClass, ResultClass.id == x.class_id)
-            .where(x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
-            .group_by(*unit, ResultClass.label)
-            .order_by(func.min(func.coalesce(ResultClass.position, 999)), ResultClass.label))
+    x = facts.c
+    query = (select(ResultClass.label, func.count().label("n"),
+                    func.min(func.coalesce(ResultClass.position, 999)).label("position"))
+             .select_from(facts).outerjoin(ResultClass, ResultClass.id == x.class_id)
+             .where(x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f)))
+    rows = db.session.execute(_and_by_unit(query, x.unit_id, ResultClass.label) if by_unit
+                              else query.add_columns(literal(None, Integer)).group_by(ResultClass.label)).all()
+    found: dict[int | None, list[ClassCount]] = {None: []}
+    for label, n, _, unit_id in sorted(rows, key=lambda r: (r.position, r.label or "")):
+        found.setdefault(unit_id, []).append(ClassCount(label, n))
+    return found
 
 
 def satisfaction(f: Filter, first: bool = False) -> Satisfaction:
@@ -331,19 +349,25 @@ def disclosure(f: Filter) -> DisclosureFigures:
 
 def disclosure_reasons(f: Filter) -> list[tuple[str, int]]:
     """不予公开 reasons with their number of cases, most frequent first."""
-    return [(reason, n) for reason, n in db.session.execute(_reasons(f))]
+    return _reasons(f, by_unit=False)[None]
 
 
-def _reasons(f: Filter, by_unit: bool = False) -> Select:
+def _reasons(f: Filter, by_unit: bool) -> dict[int | None, list[tuple[str, int]]]:
+    """The reasons of the population (key ``None``) and, ``by_unit``, of each unit."""
     facts = _facts(f)
-    x, unit = facts.c, [facts.c.unit_id] if by_unit else []
-    cases = func.count(distinct(Disclosure.case_id))
-    return (select(*unit, Disclosure.reason, cases)
-            .select_from(facts).join(Reply, Reply.assignment_id == x.id)
-            .join(Disclosure, Disclosure.reply_id == Reply.id)
-            .where(Disclosure.state.in_(spec.group("disclosure", "kept_private")), x.lead, x.replied_at.is_not(None), _in_range(x.replied_on, f))
-            .group_by(*unit, Disclosure.reason)
-            .order_by(cases.desc(), Disclosure.reason))
+    x = facts.c
+    query = (select(Disclosure.reason, func.count(distinct(Disclosure.case_id)).label("n"))
+             .select_from(facts).join(Reply, Reply.assignment_id == x.id)
+             .join(Disclosure, Disclosure.reply_id == Reply.id)
+             # the facts' flag first: only the few withheld rows are joined to their replies
+             .where(x.withheld, Disclosure.state.in_(spec.group("disclosure", "kept_private")), x.lead,
+                    x.replied_at.is_not(None), _in_range(x.replied_on, f)))
+    rows = db.session.execute(_and_by_unit(query, x.unit_id, Disclosure.reason) if by_unit
+                              else query.add_columns(literal(None, Integer)).group_by(Disclosure.reason)).all()
+    found: dict[int | None, list[tuple[str, int]]] = {None: []}
+    for reason, n, unit_id in sorted(rows, key=lambda r: (-r.n, r.reason)):
+        found.setdefault(unit_id, []).append((reason, n))
+    return found
 
 
 def handling_days(f: Filter) -> Average:
@@ -392,6 +416,26 @@ def _figures(row: Any, classes: list[ClassCount], reasons: list[tuple[str, int]]
     )
 
 
+@dataclass(frozen=True)
+class Table:
+    total: Figures  # the filter's whole population (the district, or one unit)
+    units: list[UnitFigures]  # each unit with assignments in it, by name
+
+
+def table(f: Filter) -> Table:
+    """Every figure for the filter's whole population and for each unit in it: three grouped
+    queries (the counts, the classes, the 不予公开 reasons), each giving the total's rows and the
+    units' together, and the units' names."""
+    rows = {r.unit_id: r for r in db.session.execute(_select(f, by_unit=True))}
+    classes, reasons = _classes(f, by_unit=True), _reasons(f, by_unit=True)
+    figures = {unit_id: _figures(row, classes.get(unit_id, []), reasons.get(unit_id, []))
+               for unit_id, row in rows.items()}
+    total = figures.pop(None)
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(figures))).all())
+    return Table(total, [UnitFigures(unit_id, names[unit_id], figures[unit_id])
+                         for unit_id in sorted(figures, key=lambda u: names[u])])
+
+
 def summary(f: Filter) -> Figures:
     """Every figure for the filter's whole population (the district, or one unit)."""
     row = db.session.execute(_select(f)).one()
@@ -399,15 +443,5 @@ def summary(f: Filter) -> Figures:
 
 
 def unit_table(f: Filter) -> list[UnitFigures]:
-    """Every figure for every unit with assignments in the filter, by unit name (three queries)."""
-    rows = {r.unit_id: r for r in db.session.execute(_select(f, by_unit=True))}
-    classes: dict[int, list[ClassCount]] = {}
-    for unit_id, label, n in db.session.execute(_classes(f, by_unit=True)):
-        classes.setdefault(unit_id, []).append(ClassCount(label, n))
-    reasons: dict[int, list[tuple[str, int]]] = {}
-    for unit_id, reason, n in db.session.execute(_reasons(f, by_unit=True)):
-        reasons.setdefault(unit_id, []).append((reason, n))
-    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(rows))).all())
-    return [UnitFigures(unit_id, names[unit_id], _figures(rows[unit_id], classes.get(unit_id, []),
-                                                          reasons.get(unit_id, [])))
-            for unit_id in sorted(rows, key=lambda u: names[u])]
+    """Every figure for every unit with assignments in the filter, by unit name."""
+    return table(f).units

@@ -4,17 +4,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 EXCEL_EPOCH = date(1899, 12, 30)
 DATE_TEXT = re.compile(r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def normalize(text: Any) -> str:
@@ -61,21 +64,42 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+@dataclass
+class SheetData:
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    widths: Sequence[int] = ()
+    formats: Sequence[str | None] = ()  # a column's number format (``0.0%`` for a rate stored as a fraction)
+    wrap: bool = False  # text cells wrap (multi-line instructions)
+
+
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]],
                    widths: Sequence[int] | None = None, formats: Sequence[str | None] | None = None) -> bytes:
+    """An .xlsx of one sheet (see ``workbook_of``)."""
+    return workbook_of([SheetData(title, headers, rows, widths or (), formats or ())])
+
+
+def workbook_of(sheets: Sequence[SheetData]) -> bytes:
     """An .xlsx in write-only mode (constant memory): Chinese headers, frozen header row,
-    dates as real dates, every text cell formula-safe; ``formats`` gives columns a number format
-    (``0.0%`` for a rate stored as a fraction)."""
+    dates as real dates, every text cell formula-safe."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.freeze_panes = "A2"
-    for i, width in enumerate(widths or (), start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.append(list(headers))
-    fmts = list(formats or ())
-    for row in rows:
-        ws.append([_cell(ws, safe_cell(v), fmts[i] if i < len(fmts) else None) for i, v in enumerate(row)])
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.title[:31])
+        ws.freeze_panes = "A2"
+        for i, width in enumerate(sheet.widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.append(list(sheet.headers))
+        fmts = list(sheet.formats)
+        for row in sheet.rows:
+            ws.append([_wrapped(ws, v) if sheet.wrap and isinstance(v, str)
+                       else _cell(ws, safe_cell(v), fmts[i] if i < len(fmts) else None) for i, v in enumerate(row)])
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
 
+
+def _wrapped(ws, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, safe_cell(text))
+    cell.alignment = WRAP
+    return cell

@@ -11,6 +11,7 @@ import re
 import smtplib
 import socket
 import uuid
+from collections import Counter
 from datetime import date, datetime, time
 
 import flask_sqlalchemy.session
@@ -170,6 +171,17 @@ def make(db):
 
 
 @pytest.fixture
+def fresh_models():
+    """智能交办 models are cached per database: one built on an earlier test's rolled-back rows
+    must not answer here."""
+    from caseflow.services import suggestions
+
+    suggestions.forget_models()
+    yield
+    suggestions.forget_models()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -213,3 +225,37 @@ def committed(app, db):
             else:  # these tests write no events (which refuse DELETE)
                 for table in reversed(db.metadata.sorted_tables):
                     c.execute(table.delete())
+
+
+# -- Schemathesis figures (tests/api/test_schemathesis.py): operations, requests, server errors, summed
+# over the xdist workers and printed at the end of the run ------------------------------------------
+COUNTS: Counter = Counter()
+OPERATIONS: set[str] = set()
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker hands its counts to the controller
+        session.config.workeroutput["schemathesis"] = {**COUNTS, "operations": sorted(OPERATIONS)}
+
+
+def pytest_testnodedown(node, error):
+    out = getattr(node, "workeroutput", {}).get("schemathesis", {})
+    OPERATIONS.update(out.pop("operations", []))
+    COUNTS.update(out)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz test's figures (tests/web/test_fuzz.py, from the reports' user properties) and
+    Schemathesis's, each summed over the xdist workers."""
+    totals: dict[str, int] = {}
+    for report in (r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])):
+        for name, value in getattr(report, "user_properties", ()):
+            if name.startswith("fuzz_"):
+                totals[name] = totals.get(name, 0) + value
+    if totals:
+        terminalreporter.write_line(f"fuzz: {totals.get('fuzz_requests', 0)} requests, "
+                                    f"{totals.get('fuzz_server_errors', 0)} server errors (status ≥ 500)")
+    if COUNTS:
+        terminalreporter.write_line(
+            f"Schemathesis: {len(OPERATIONS)} operations, {COUNTS['requests']} requests "
+            f"({COUNTS['stateful_requests']} of them following links), {COUNTS['server_errors']} server errors")

@@ -113,6 +113,7 @@ WRITTEN = union_all(*(select(func.count()).select_from(t).where(t.case_id == bin
 
 
 DRAFTED = {"edit_draft", "return_draft", "sign_reply", "second_reply"}  # need an open draft; the rest none
+MERGED = {"evaluate_merged"}  # need a primary that replied
 
 
 def rows_for(w: World, name: str, case_state: str, row_state: str | None) -> Rows:
@@ -124,8 +125,12 @@ def rows_for(w: World, name: str, case_state: str, row_state: str | None) -> Row
     lead_state = row_state if kind == "assignment" and part == "lead" else "accepted"
     co_state = row_state if kind == "assignment" and part == "co" else (
         "accepted" if name == "co_opinion_override" else "opinion_sent")
-    return Rows(w, case_state, lead_state, co_state, row_state if kind == "disclosure" else "pending",
+    rows = Rows(w, case_state, lead_state, co_state, row_state if kind == "disclosure" else "pending",
                 draft=name in DRAFTED)
+    if name in MERGED:  # merged into a case whose reply is out
+        rows.case.merged_into_id = Rows(w, "replied", "answered", "opinion_sent", "pending", draft=False).case.id
+        w.db.session.commit()
+    return rows
 
 
 def allowed_cell(name: str) -> tuple[str, str | None, str]:

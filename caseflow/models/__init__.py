@@ -12,16 +12,19 @@ from caseflow.models.holiday import Holiday
 from caseflow.models.proposer import AccessLink, Proposer
 from caseflow.models.reminder import Notification, Reminder, ReminderDelivery
 from caseflow.models.reply import CoOpinion, Reply
-from caseflow.models.report import ReportDraft, ReportJob
+from caseflow.models.job import Job
+from caseflow.models.login_session import LoginSession
+from caseflow.models.report import ReportDraft
+from caseflow.models.security_event import SecurityEvent
 from caseflow.models.session import Session
 from caseflow.models.suggestion import SuggestedUnit, UnitSuggestion
 from caseflow.models.unit import Unit
-from caseflow.models.user import LoginAttempt, User
+from caseflow.models.user import ApiToken, LoginAttempt, User
 from caseflow.models.vocabulary import Category, ResultClass
 
 __all__ = [
-    "AccessLink", "Assignment", "AssignmentFact", "Attachment", "Base", "Case", "CaseCosigner", "Category",
+    "AccessLink", "ApiToken", "Assignment", "AssignmentFact", "Attachment", "Base", "Case", "CaseCosigner", "Category",
     "CoOpinion", "Contact", "Disclosure", "Event", "Feedback", "FollowUp", "Holiday",
-    "LoginAttempt", "Notification", "Proposer", "Reminder", "ReminderDelivery", "Reply", "ReportDraft",
-    "ReportJob", "ResultClass", "Session", "SuggestedUnit", "Unit", "UnitSuggestion", "User",
+    "Job", "LoginAttempt", "LoginSession", "Notification", "Proposer", "Reminder", "ReminderDelivery", "Reply", "ReportDraft",
+    "ResultClass", "SecurityEvent", "Session", "SuggestedUnit", "Unit", "UnitSuggestion", "User",
 ]

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from caseflow.i18n import N_, Labels
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -50,4 +52,5 @@ def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
 
 
 BODIES = ("npc_suggestion", "cppcc_proposal")
-BODY_LABELS = {"npc_suggestion": "人大代表建议", "cppcc_proposal": "政协提案"}
+BODY_LABELS = Labels({"npc_suggestion": N_("人大代表建议"), "cppcc_proposal": N_("政协提案")})
+BODY_SHORT_LABELS = Labels({"npc_suggestion": N_("人大"), "cppcc_proposal": N_("政协")})  # in narrow columns

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
@@ -13,14 +14,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
-from caseflow.models.base import BODIES, BODY_LABELS, Base, one_of
+from caseflow.i18n import N_, Labels
+from caseflow.models.base import BODIES, BODY_LABELS, BODY_SHORT_LABELS, Base, one_of
 from caseflow.models.proposer import Proposer
 from caseflow.models.session import Session
 from caseflow.models.vocabulary import Category
 from caseflow.workflow import spec
 
 CONSENTS = ("full", "title_only", "none")
-CONSENT_LABELS = {"full": "同意全文公开", "title_only": "仅公开标题", "none": "不同意公开"}
+CONSENT_LABELS = Labels({"full": N_("同意全文公开"), "title_only": N_("仅公开标题"), "none": N_("不同意公开")})
 
 
 class Case(Base):
@@ -69,11 +71,15 @@ class Case(Base):
 
     @property
     def number_label(self) -> str:
-        return f"第{self.number}号"
+        return gettext("第%(number)s号", number=self.number)
 
     @property
     def body_label(self) -> str:
         return BODY_LABELS[self.body]
+
+    @property
+    def body_short_label(self) -> str:
+        return BODY_SHORT_LABELS[self.body]
 
     @property
     def state_label(self) -> str:

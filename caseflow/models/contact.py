@@ -6,10 +6,11 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow import clock
+from caseflow.i18n import N_, Labels
 from caseflow.models.base import Base, one_of
 
 CONTACT_KINDS = ("meeting", "phone", "online")
-CONTACT_KIND_LABELS = {"meeting": "见面", "phone": "电话", "online": "线上"}
+CONTACT_KIND_LABELS = Labels({"meeting": N_("见面"), "phone": N_("电话"), "online": N_("线上")})
 
 
 class Contact(Base):

@@ -6,12 +6,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow import clock
+from caseflow.i18n import N_, Labels
 from caseflow.models.base import Base, one_of
 from caseflow.models.case import Case
 from caseflow.workflow import spec
 
 DISCLOSURE_SCOPES = ("full", "summary")
-DISCLOSURE_SCOPE_LABELS = {"full": "全文公开", "summary": "摘要公开"}
+DISCLOSURE_SCOPE_LABELS = Labels({"full": N_("全文公开"), "summary": N_("摘要公开")})
 
 
 class Disclosure(Base):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.models.base import Base
@@ -22,6 +22,11 @@ class AssignmentFact(Base):
         Index("ix_assignment_facts_year_body", "year", "body"),
         Index("ix_assignment_facts_assigned_ym", "assigned_ym"),
         Index("ix_assignment_facts_replied_ym", "replied_ym"),
+        # the overdue list and the 不予公开 reasons: a few thousand of a year's facts each
+        Index("ix_assignment_facts_open_year_due_date", "year", "due_date", postgresql_where=text("open"),
+              sqlite_where=text("open")),
+        Index("ix_assignment_facts_withheld_year", "year", postgresql_where=text("withheld"),
+              sqlite_where=text("withheld")),
     )
 
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)

@@ -7,15 +7,17 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow import clock
+from caseflow.i18n import N_, Labels
 from caseflow.models.base import Base, one_of
 
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
-SATISFACTION_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+SATISFACTION_LABELS = Labels({"satisfied": N_("满意"), "basically_satisfied": N_("基本满意"),
+                              "dissatisfied": N_("不满意")})
 # "no_response": the evaluation window passed without an answer (recorded as such)
 OVERALL = (*SATISFACTION, "no_response")
 FEEDBACK_CHANNELS = ("link", "login", "clerk", "timeout")
 FOLLOW_UP_STAGES = ("before", "during", "after")
-FOLLOW_UP_STAGE_LABELS = {"before": "办理前", "during": "办理中", "after": "完成办理后"}
+FOLLOW_UP_STAGE_LABELS = Labels({"before": N_("办理前"), "during": N_("办理中"), "after": N_("完成办理后")})
 
 
 class Feedback(Base):

@@ -6,20 +6,21 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow import clock
+from caseflow.i18n import N_, Labels
 from caseflow.models.base import Base, one_of
 
 PROPOSER_KINDS = ("deputy", "member")
-PROPOSER_KIND_LABELS = {"deputy": "人大代表", "member": "政协委员"}
+PROPOSER_KIND_LABELS = Labels({"deputy": N_("人大代表"), "member": N_("政协委员")})
 PROPOSER_TYPES = ("individual", "joint", "party", "group", "sector", "member_group", "committee")
-PROPOSER_TYPE_LABELS = {
-    "individual": "个人",
-    "joint": "联名",
-    "party": "党派",
-    "group": "团体",
-    "sector": "界别",
-    "member_group": "委员小组",
-    "committee": "专委会",
-}
+PROPOSER_TYPE_LABELS = Labels({
+    "individual": N_("个人"),
+    "joint": N_("联名"),
+    "party": N_("党派"),
+    "group": N_("团体"),
+    "sector": N_("界别"),
+    "member_group": N_("委员小组"),
+    "committee": N_("专委会"),
+})
 
 
 class Proposer(Base):

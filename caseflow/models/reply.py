@@ -67,3 +67,5 @@ class CoOpinion(Base):
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sent_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    attachment: Mapped[Attachment | None] = relationship()

@@ -1,17 +1,16 @@
-"""Year-end summaries: the clerk's narrative drafts and background render jobs."""
+"""Year-end summaries: the clerk's narrative drafts (their PDFs render through ``Job``)."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow import clock
 from caseflow.models.base import Base, one_of
 
 REPORT_KINDS = ("unit", "district", "reply_letter")
-JOB_STATES = ("queued", "running", "done", "failed")
 
 
 class ReportDraft(Base):
@@ -36,23 +35,3 @@ class ReportDraft(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-
-
-class ReportJob(Base):
-    __tablename__ = "report_jobs"
-    __table_args__ = (
-        one_of("kind", REPORT_KINDS),
-        one_of("state", JOB_STATES),
-        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
-    progress: Mapped[int] = mapped_column(default=0)
-    file_path: Mapped[str | None] = mapped_column(String(300))
-    error: Mapped[str | None] = mapped_column(Text)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    finished_at: Mapped[datetime | None]

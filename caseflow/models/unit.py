@@ -3,10 +3,11 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from caseflow.i18n import N_, Labels
 from caseflow.models.base import Base, one_of
 
 UNIT_KINDS = ("department", "street", "town", "other")
-UNIT_KIND_LABELS = {"department": "委办局", "street": "街道", "town": "镇", "other": "其他"}
+UNIT_KIND_LABELS = Labels({"department": N_("委办局"), "street": N_("街道"), "town": N_("镇"), "other": N_("其他")})
 
 
 class Unit(Base):

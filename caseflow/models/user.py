@@ -70,3 +70,27 @@ class LoginAttempt(Base):
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+
+
+class ApiToken(Base):
+    """A user's key to the JSON API. Only the SHA-256 of the secret is kept: the secret is 256
+    random bits, so a fast hash is as safe as a slow one (nothing to guess) and lets each request
+    find its token by an indexed lookup; the secret is shown once, when it is made."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(12))  # the secret's first characters, to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > clock.now())

@@ -1,15 +1,19 @@
 """答复函: the reply letter of one reply, as a GB/T 9704 PDF."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from caseflow import clock
+from caseflow.i18n import N_, Labels, in_chinese
 from caseflow.models import Reply
 from caseflow.reports.render import render_pdf
 
-ADDRESSEE_SUFFIX = {"npc_suggestion": "代表", "cppcc_proposal": "委员"}
+ADDRESSEE_SUFFIX = Labels({"npc_suggestion": N_("代表"), "cppcc_proposal": N_("委员")})
 
 
 def chinese_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+    """2025年3月3日 (in a document; a page in English shows 2025-3-3)."""
+    return _("%(year)s年%(month)s月%(day)s日", year=day.year, month=day.month, day=day.day)
 
 
 def addressee(case) -> str:
@@ -18,6 +22,7 @@ def addressee(case) -> str:
     return lead.name + (ADDRESSEE_SUFFIX[case.body] if lead.type == "individual" else "")
 
 
+@in_chinese
 def reply_letter_pdf(reply: Reply) -> bytes:
     case = reply.assignment.case
     day = (reply.replied_at or clock.now()).astimezone(clock.LOCAL_TZ).date()

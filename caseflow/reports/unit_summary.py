@@ -9,14 +9,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from caseflow import clock
 from caseflow.extensions import db
+from caseflow.i18n import in_chinese
 from caseflow.models import Assignment, Case, Disclosure, Feedback, FollowUp, Reply, Session, Unit
 from caseflow.models.feedback import FOLLOW_UP_STAGE_LABELS, SATISFACTION_LABELS
-from caseflow.services import report_jobs
+from caseflow.services import jobs
 from caseflow.services.report_drafts import UnitNarrative, saved_date, unit_draft
 from caseflow.workflow import spec
 
@@ -65,7 +67,7 @@ class UnitSummary:
 
     @property
     def title(self) -> str:
-        return f"{self.year}年人大建议与政协提案办理工作总结"
+        return _("%(year)s年人大建议与政协提案办理工作总结", year=self.year)
 
 
 def quoted_title(title: str) -> str:
@@ -136,7 +138,7 @@ def _appendix(assignments: list[Assignment]) -> list[AppendixRow]:
         case, first, last = a.case, first_reply.get(a.case_id), last_reply.get(a.case_id)
         replied_on = first.replied_at.astimezone(clock.LOCAL_TZ).date() if first else None
         lead_due = min((x.due_date for x in case.lead_assignments), default=None)
-        on_time = "—" if replied_on is None or lead_due is None else ("是" if replied_on <= lead_due else "否")
+        on_time = "—" if replied_on is None or lead_due is None else (_("是") if replied_on <= lead_due else _("否"))
         fb = feedback.get(a.case_id)
         states = disclosures.get(a.case_id, set())
         rows.append(AppendixRow(
@@ -144,7 +146,7 @@ def _appendix(assignments: list[Assignment]) -> list[AppendixRow]:
             role=a.role_label,
             result_class=last.result_class.label if last and last.result_class else "—",
             replied_on=replied_on, on_time=on_time,
-            satisfaction=SATISFACTION_LABELS.get(fb.overall, "未反馈") if fb else "—",
+            satisfaction=SATISFACTION_LABELS.get(fb.overall, _("未反馈")) if fb else "—",
             disclosure=next((word for group, word in DISCLOSURE_WORDS if states & set(spec.group("disclosure", group))),
                             "—"),
         ))
@@ -158,6 +160,7 @@ def count_cases(unit_id: int, year: int) -> int:
                Assignment.state.not_in(spec.group("assignment", "gone"))))
 
 
+@in_chinese
 def render(params: dict, progress) -> bytes:
     """A job renderer: {'unit_id', 'year'} → the PDF."""
     from caseflow.reports.render import render_pdf
@@ -167,4 +170,4 @@ def render(params: dict, progress) -> bytes:
     return render_pdf("unit_summary.html", s=summary)
 
 
-report_jobs.RENDERERS["unit"] = render
+jobs.HANDLERS["unit"] = jobs.pdf_handler(render)

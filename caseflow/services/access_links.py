@@ -8,13 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from caseflow import clock
 from caseflow.errors import PermissionDenied, ValidationError
 from caseflow.extensions import db
 from caseflow.models import AccessLink, Proposer, User
+from caseflow.services import security_log
 from caseflow.services.base import get, transaction
 from caseflow.workflow import engine
 
@@ -27,23 +29,33 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _check(actor: User) -> None:
     if not engine.page_allowed(actor, "proposer_links"):
-        raise PermissionDenied("只有督查科或系统管理员可以管理代表委员的个人链接。")
+        raise PermissionDenied(_("只有督查科或系统管理员可以管理代表委员的个人链接。"))
 
 
 def token_for(link: AccessLink) -> str:
     return _serializer().dumps(link.id)
 
 
-def create_link(actor: User, proposer_id: int) -> tuple[AccessLink, str]:
-    """A new link valid for ACCESS_LINK_DAYS; returns the row and its token (shown once)."""
+def create_link(actor: User, proposer_id: int) -> tuple[AccessLink, str, int]:
+    """A new link valid for ACCESS_LINK_DAYS; returns the row, its token (shown once) and how many
+    earlier links it revoked.
+
+    The proposer's earlier links are revoked: only the newest one opens their page (a link sent
+    to a wrong address, or forwarded, ends when a new one is issued).
+    """
     _check(actor)
     with transaction():
         proposer = get(Proposer, proposer_id)
+        revoked = db.session.execute(update(AccessLink).where(
+            AccessLink.proposer_id == proposer.id, AccessLink.revoked_at.is_(None),
+            AccessLink.expires_at > clock.now()).values(revoked_at=clock.now())).rowcount
         link = AccessLink(proposer_id=proposer.id,
                           expires_at=clock.now() + timedelta(days=current_app.config["ACCESS_LINK_DAYS"]))
         db.session.add(link)
         db.session.flush()
-    return link, token_for(link)
+        security_log.record("link_created", actor=actor, username=proposer.name,
+                            detail=f"链接 {link.id}，撤销此前链接：{revoked}")
+    return link, token_for(link), revoked
 
 
 def revoke_link(actor: User, link_id: int) -> AccessLink:
@@ -51,8 +63,10 @@ def revoke_link(actor: User, link_id: int) -> AccessLink:
     with transaction():
         link = get(AccessLink, link_id)
         if link.revoked_at is not None:
-            raise ValidationError("该链接已撤销。")
+            raise ValidationError(_("该链接已撤销。"))
         link.revoked_at = clock.now()
+        security_log.record("link_revoked", actor=actor, username=get(Proposer, link.proposer_id).name,
+                            detail=f"链接 {link.id}")
     return link
 
 

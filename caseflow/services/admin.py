@@ -5,6 +5,7 @@ naming the form field it belongs to, and commits once.
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from caseflow import clock, facts
@@ -15,7 +16,7 @@ from caseflow.models import Case, Category, Proposer, ResultClass, Session, Unit
 from caseflow.models.base import BODIES, BODY_LABELS
 from caseflow.models.unit import UNIT_KINDS
 from caseflow.passwords import hash_password
-from caseflow.services import holidays, users
+from caseflow.services import holidays, login_sessions, security_log, users
 from caseflow.services.base import get, transaction
 from caseflow.workflow import engine, spec
 
@@ -25,27 +26,27 @@ VOCABULARIES: dict[str, type[Category] | type[ResultClass]] = {"category": Categ
 
 def _require_admin(actor: User) -> None:
     if not engine.page_allowed(actor, "administration"):
-        raise PermissionDenied("只有系统管理员可以执行此操作。")
+        raise PermissionDenied(_("只有系统管理员可以执行此操作。"))
 
 
 def _text(value: str | None, field: str, label: str, max_len: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ValidationError(f"请填写{label}。", field)
+        raise ValidationError(_("请填写%(label)s。", label=label), field)
     if len(value) > max_len:
-        raise ValidationError(f"{label}过长（最多{max_len}字）。", field)
+        raise ValidationError(_("%(label)s过长（最多%(max_len)s字）。", label=label, max_len=max_len), field)
     return value
 
 
 def _year(year: int | None, field: str = "year") -> int:
     if year not in YEARS:
-        raise ValidationError(f"年度应在 {YEARS[0]}–{YEARS[-1]} 之间。", field)
+        raise ValidationError(_("年度应在 %(first)s–%(last)s 之间。", first=YEARS[0], last=YEARS[-1]), field)
     return year
 
 
 def _body(body: str) -> str:
     if body not in BODIES:
-        raise ValidationError("请选择类别。", "body")
+        raise ValidationError(_("请选择类别。"), "body")
     return body
 
 
@@ -58,9 +59,9 @@ def create_account(actor: User, *, username: str, name: str, role: str, password
     with transaction():
         unit = get(Unit, unit_id) if unit_id and role in spec.roles_with_scope("unit") else None
         if unit is not None and not unit.active:
-            raise ValidationError("该承办单位已停用，不能新增账号。", "unit")
+            raise ValidationError(_("该承办单位已停用，不能新增账号。"), "unit")
         proposer = get(Proposer, proposer_id) if proposer_id and role == "proposer" else None
-        user = users.create_user(username=username, name=_text(name, "name", "姓名", 50), role=role,
+        user = users.create_user(username=username, name=_text(name, "name", _("姓名"), 50), role=role,
                                  password=password, unit=unit, proposer=proposer, email=email.strip() or None,
                                  commit=False)
     return user
@@ -72,8 +73,11 @@ def set_user_active(actor: User, user_id: int, version: int, active: bool) -> Us
     with transaction():
         user = get(User, user_id, version)
         if user.id == actor.id and not active:
-            raise ValidationError("不能停用自己的账号。")
+            raise ValidationError(_("不能停用自己的账号。"))
         user.active = active
+        if not active:
+            ended = login_sessions.end_all(user.id)
+            security_log.record("account_deactivated", user=user, actor=actor, detail=f"结束登录：{ended}")
     return user
 
 
@@ -82,20 +86,32 @@ def reset_password(actor: User, user_id: int, version: int, password: str) -> Us
     with transaction():
         user = get(User, user_id, version)
         if len(password or "") < users.MIN_PASSWORD_LENGTH:
-            raise ValidationError(f"密码至少需要 {users.MIN_PASSWORD_LENGTH} 位。", "password")
+            raise ValidationError(_("密码至少需要 %(length)s 位。", length=users.MIN_PASSWORD_LENGTH), "password")
         user.password_hash = hash_password(password)
+        ended = login_sessions.end_all(user.id)
+        security_log.record("password_reset", user=user, actor=actor, detail=f"结束登录：{ended}")
     return user
+
+
+def sign_out_everywhere(actor: User, user_id: int) -> int:
+    """全部下线: end every open session of an account (its cookies stop working at once)."""
+    _require_admin(actor)
+    with transaction():
+        user = get(User, user_id)
+        ended = login_sessions.end_all(user.id)
+        security_log.record("sessions_ended", user=user, actor=actor, detail=f"结束登录：{ended}")
+    return ended
 
 
 # -- units ----------------------------------------------------------------------------------
 
 def _unit_fields(name: str, short_name: str, kind: str, unit_id: int | None = None) -> dict[str, str]:
-    name = _text(name, "name", "单位名称", 100)
+    name = _text(name, "name", _("单位名称"), 100)
     if kind not in UNIT_KINDS:
-        raise ValidationError("请选择单位类型。", "kind")
+        raise ValidationError(_("请选择单位类型。"), "kind")
     if db.session.scalar(select(Unit.id).where(Unit.name == name, Unit.id != unit_id)):
-        raise ValidationError(f"已有名为“{name}”的单位。", "name")
-    return {"name": name, "short_name": _text(short_name, "short_name", "简称", 50, required=False), "kind": kind}
+        raise ValidationError(_("已有名为“%(name)s”的单位。", name=name), "name")
+    return {"name": name, "short_name": _text(short_name, "short_name", _("简称"), 50, required=False), "kind": kind}
 
 
 def create_unit(actor: User, name: str, short_name: str = "", kind: str = "department") -> Unit:
@@ -129,14 +145,15 @@ def set_unit_active(actor: User, unit_id: int, version: int, active: bool) -> Un
 
 def _session_fields(body: str, name: str, term: int | None, meeting: int | None, year: int | None,
                     session_id: int | None = None) -> dict[str, object]:
-    name = _text(name, "name", "届次名称", 100)
-    for field, label, value in (("term", "届", term), ("meeting", "次", meeting)):
+    name = _text(name, "name", _("届次名称"), 100)
+    for field, label, value in (("term", _("届"), term), ("meeting", _("次"), meeting)):
         if not isinstance(value, int) or value < 1:
-            raise ValidationError(f"“{label}”必须是正整数。", field)
+            raise ValidationError(_("“%(label)s”必须是正整数。", label=label), field)
     _year(year)
     if db.session.scalar(select(Session.id).where(Session.body == body, Session.term == term,
                                                   Session.meeting == meeting, Session.id != session_id)):
-        raise ValidationError(f"{BODY_LABELS[body]}已有第{term}届第{meeting}次会议。", "meeting")
+        raise ValidationError(_("%(body)s已有第%(term)s届第%(meeting)s次会议。",
+                                body=BODY_LABELS[body], term=term, meeting=meeting), "meeting")
     return {"name": name, "term": term, "meeting": meeting, "year": year}
 
 
@@ -157,7 +174,7 @@ def update_session(actor: User, session_id: int, name: str, term: int | None, me
         session = get(Session, session_id)
         values = _session_fields(session.body, name, term, meeting, year, session.id)
         if year != session.year and db.session.scalar(select(Case.id).where(Case.session_id == session.id).limit(1)):
-            raise ValidationError("该届次已有案件，不能修改年度。", "year")
+            raise ValidationError(_("该届次已有案件，不能修改年度。"), "year")
         for key, value in values.items():
             setattr(session, key, value)
     return session
@@ -176,16 +193,16 @@ def _next_position(model: type, body: str, year: int) -> int:
 
 
 def _category_name(name: str, body: str, year: int, item_id: int | None = None) -> str:
-    name = _text(name, "name", "分类名称", 50)
+    name = _text(name, "name", _("分类名称"), 50)
     if _taken(Category, body, year, "name", name, item_id):
-        raise ValidationError(f"{year}年已有分类“{name}”。", "name")
+        raise ValidationError(_("%(year)s年已有分类“%(name)s”。", year=year, name=name), "name")
     return name
 
 
 def _class_label(label: str, body: str, year: int, item_id: int | None = None) -> str:
-    label = _text(label, "label", "结果分类名称", 30)
+    label = _text(label, "label", _("结果分类名称"), 30)
     if _taken(ResultClass, body, year, "label", label, item_id):
-        raise ValidationError(f"{year}年已有结果分类“{label}”。", "label")
+        raise ValidationError(_("%(year)s年已有结果分类“%(label)s”。", year=year, label=label), "label")
     return label
 
 
@@ -212,9 +229,9 @@ def add_result_class(actor: User, body: str, year: int, code: str, label: str, a
     _require_admin(actor)
     with transaction():
         body, year = _body(body), _year(year)
-        code = _text(code, "code", "代码", 10)
+        code = _text(code, "code", _("代码"), 10)
         if _taken(ResultClass, body, year, "code", code):
-            raise ValidationError(f"{year}年已有代码为“{code}”的结果分类。", "code")
+            raise ValidationError(_("%(year)s年已有代码为“%(code)s”的结果分类。", year=year, code=code), "code")
         result_class = ResultClass(body=body, year=year, code=code, label=_class_label(label, body, year),
                                    adopted=adopted, position=_next_position(ResultClass, body, year))
         db.session.add(result_class)
@@ -259,7 +276,7 @@ def copy_vocabulary(actor: User, body: str, from_year: int, to_year: int | None)
         body, from_year = _body(body), _year(from_year)
         _year(to_year, "to_year")
         if any(vocabulary(kind, body, to_year) for kind in VOCABULARIES):
-            raise ValidationError(f"{to_year}年已有分类或结果分类，未复制。", "to_year")
+            raise ValidationError(_("%(to_year)s年已有分类或结果分类，未复制。", to_year=to_year), "to_year")
         count = 0
         for c in vocabulary("category", body, from_year):
             db.session.add(Category(body=body, year=to_year, name=c.name, position=c.position))
@@ -269,7 +286,7 @@ def copy_vocabulary(actor: User, body: str, from_year: int, to_year: int | None)
                                        position=rc.position))
             count += 1
         if not count:
-            raise ValidationError(f"{from_year}年没有可复制的分类或结果分类。", "to_year")
+            raise ValidationError(_("%(from_year)s年没有可复制的分类或结果分类。", from_year=from_year), "to_year")
     return count
 
 
@@ -281,14 +298,14 @@ def import_holiday_year(actor: User, year: int | None, replace: bool = False) ->
     with transaction():
         _year(year)
         if not replace and holidays.years_with_entries([year]):
-            raise ValidationError(f"{year}年已有节假日数据（可能含管理员的修改）；如需覆盖，请勾选“覆盖已有数据”。",
+            raise ValidationError(_("%(year)s年已有节假日数据（可能含管理员的修改）；如需覆盖，请勾选“覆盖已有数据”。", year=year),
                                   "replace")
         try:
             count = holidays.import_chinesecalendar([year], commit=False)
         except CalendarDataMissing:
             covered = supported_chinesecalendar_years()
-            raise ValidationError(f"chinesecalendar 没有{year}年的数据（支持 {covered[0]}–{covered[-1]} 年），"
-                                  "请逐日维护。", "year") from None
+            raise ValidationError(_("chinesecalendar 没有%(year)s年的数据（支持 %(first)s–%(last)s 年），请逐日维护。",
+                                    year=year, first=covered[0], last=covered[-1]), "year") from None
     return count
 
 

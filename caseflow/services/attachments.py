@@ -7,14 +7,16 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from caseflow.errors import ValidationError
 from caseflow.extensions import db
+from caseflow.i18n import join
 from caseflow.models import Attachment, User
 from caseflow.models.attachment import MAX_ATTACHMENT_BYTES
 
-ALLOWED_TEXT = "PDF、Word、Excel、JPG、PNG"
+ALLOWED_KINDS = ("PDF", "Word", "Excel", "JPG", "PNG")  # what the pages say is allowed
 
 
 def sniff(data: bytes) -> str | None:
@@ -49,13 +51,14 @@ def store(upload: FileStorage, actor: User, case_id: int | None, field: str = "a
     data = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
     name = (upload.filename or "附件").rsplit("/", 1)[-1][:255]
     if not data:
-        raise ValidationError(f"文件“{name}”是空的。", field)
+        raise ValidationError(_("文件“%(name)s”是空的。", name=name), field)
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"文件“{name}”超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB。", field)
+        raise ValidationError(_("文件“%(name)s”超过 %(value)s MB。",
+                                name=name, value=MAX_ATTACHMENT_BYTES // 1024 // 1024), field)
     content_type = sniff(data)
     if content_type is None or (only and content_type not in only):
-        allowed = "PDF" if only == ("application/pdf",) else ALLOWED_TEXT
-        raise ValidationError(f"文件“{name}”的类型不允许，只能上传 {allowed}。", field)
+        allowed = "PDF" if only == ("application/pdf",) else join(ALLOWED_KINDS)
+        raise ValidationError(_("文件“%(name)s”的类型不允许，只能上传 %(allowed)s。", name=name, allowed=allowed), field)
     digest = hashlib.sha256(data).hexdigest()
     folder = Path(current_app.config["ATTACHMENT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,8 @@ from contextvars import ContextVar
 from functools import cache
 from typing import TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,15 +23,15 @@ T = TypeVar("T")
 # the columns) → the message a user understands, and the field it belongs to
 CONSTRAINT_MESSAGES = [
     (("uq_cases_body_session_id_number", "cases.body, cases.session_id, cases.number"),
-     "本届次已有相同编号的案件。", "number"),
-    (("uq_users_username", "users.username"), "用户名已存在。", "username"),
+     _l("本届次已有相同编号的案件。"), "number"),
+    (("uq_users_username", "users.username"), _l("用户名已存在。"), "username"),
     (("uq_assignments_case_id_unit_id", "assignments.case_id, assignments.unit_id"),
-     "该单位已是本件的承办单位。", "units"),
-    (("ck_users_unit_role_has_unit",), "经办人和单位负责人必须属于一个承办单位。", "unit"),
-    (("lead_proposer_id",), "请指定领衔代表/提案者。", "lead_proposer"),
-    (("uq_units_name", "units.name"), "已有同名的单位。", "name"),
+     _l("该单位已是本件的承办单位。"), "units"),
+    (("ck_users_unit_role_has_unit",), _l("经办人和单位负责人必须属于一个承办单位。"), "unit"),
+    (("lead_proposer_id",), _l("请指定领衔代表/提案者。"), "lead_proposer"),
+    (("uq_units_name", "units.name"), _l("已有同名的单位。"), "name"),
     (("uq_sessions_body_term_meeting", "sessions.body, sessions.term, sessions.meeting"),
-     "该届次已存在（同一类别的届和次不能重复）。", "meeting"),
+     _l("该届次已存在（同一类别的届和次不能重复）。"), "meeting"),
 ]
 
 
@@ -74,7 +76,7 @@ def integrity_message(e: IntegrityError) -> ValidationError:
     for fragments, message, field in CONSTRAINT_MESSAGES:
         if any(f in text for f in fragments):
             return ValidationError(message, field)
-    return ValidationError("数据不符合约束，未保存。")
+    return ValidationError(_("数据不符合约束，未保存。"))
 
 
 @cache
@@ -92,7 +94,7 @@ def get(model: type[T], row_id: int, version: int | None = None) -> T:
     """The row, or NotFound; Conflict when ``version`` is given and is not the current one."""
     row = db.session.get(model, row_id, options=_load_with().get(model, ()))
     if row is None:
-        raise NotFound("记录不存在。")
+        raise NotFound(_("记录不存在。"))
     if version is not None and row.version != version:
         raise Conflict()
     return row

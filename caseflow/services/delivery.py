@@ -36,6 +36,7 @@ from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reminder, Unit, User
 from caseflow.models.assignment import DONE
 from caseflow.models.base import BODY_LABELS
+from caseflow.services import feedback
 from caseflow.workflow import spec
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class About:
     role: str | None = None
     unit_id: int | None = None
     unit_name: str = ""
+    merged_feedback_due: bool = False  # 并案: a merged case whose primary's reply awaits its evaluation
 
 
 @dataclass(frozen=True)
@@ -106,13 +108,15 @@ def load_context(batch: Iterable[Any]) -> dict[int, About]:
         .where(Assignment.id.in_({r.assignment_id for r in batch if r.assignment_id})))}
     disclosing = set(db.session.scalars(select(Disclosure.case_id).distinct().where(
         Disclosure.case_id.in_(case_ids), Disclosure.state.in_(spec.group("disclosure", "undecided")))))
+    merged_waiting = feedback.awaiting_merged_feedback(
+        c.id for c in cases.values() if c.state in spec.group("case", "void"))
     about = {}
     for r in batch:
         c = cases[r.case_id]
         a = parts.get(r.assignment_id)
         about[r.id] = About(
             case_id=c.id, body=c.body, number=c.number, title=c.title, case_state=c.state,
-            disclosure_pending=c.id in disclosing,
+            disclosure_pending=c.id in disclosing, merged_feedback_due=c.id in merged_waiting,
             **({"assignment_state": a.state, "due_date": a.due_date, "role": a.role, "unit_id": a.unit_id,
                 "unit_name": a.name} if a else {}),
         )
@@ -122,7 +126,9 @@ def load_context(batch: Iterable[Any]) -> dict[int, About]:
 def still_due(reminder: Any, about: About) -> bool:
     """Whether the reason for the reminder still holds now (else it is cancelled, not sent):
     the case goes on, the assignment is open with the same due date, the evaluation window
-    is open (case replied), a disclosure decision is still pending."""
+    is open (case replied, or a merged case's primary replied), a disclosure decision is still pending."""
+    if about.merged_feedback_due and reminder.assignment_id is None and purpose_of(reminder.kind) == "feedback":
+        return True
     if about.case_state in spec.group("case", "ended"):
         return False
     if reminder.assignment_id is not None:

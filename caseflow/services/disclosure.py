@@ -1,6 +1,7 @@
 """公开 / 不予公开 of a sent reply (a track beside the case state)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from caseflow import clock
@@ -31,7 +32,7 @@ def publish(actor: User, disclosure_id: int, version: int, scope: str, published
         permit = engine.require(actor, "publish", case=d.case, disclosure=d,
                                 fields={"scope": scope, "published_text": text})
         if scope not in DISCLOSURE_SCOPES:
-            raise ValidationError("请选择全文公开或摘要公开。", "scope")
+            raise ValidationError(_("请选择全文公开或摘要公开。"), "scope")
         permit.apply({"reply_id": d.reply_id, "scope": scope})
         d.scope, d.published_text = scope, text
         _decided(actor, d)

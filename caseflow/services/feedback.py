@@ -1,7 +1,11 @@
-"""征询意见: the proposer's evaluation, 重新办理 after 不满意, and the lapsed window."""
+"""征询意见: the proposer's evaluation, 重新办理 after 不满意, and the lapsed window; 并案: the
+proposers of the cases merged into one are told of its reply and evaluate it too."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
 
 from caseflow import clock
 from caseflow.errors import ValidationError
@@ -13,21 +17,26 @@ from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
 from caseflow.workflow import engine, spec
 from caseflow.workflow.engine import Actor
+from caseflow.workflow.guards import latest_sent_reply
 
 
-def _latest_reply(case: Case) -> Reply:
-    return db.session.scalars(
-        select(Reply).where(Reply.case_id == case.id, Reply.replied_at.is_not(None))
-        .order_by(Reply.replied_at.desc(), Reply.id.desc())
-    ).first()
-
-
-def _add_feedback(case: Case, overall: str, channel: str, **kw) -> Feedback:
+def _add_feedback(case: Case, overall: str, channel: str, reply: Reply | None = None, **kw) -> Feedback:
+    """The evaluation of ``reply`` (by default the case's own latest one) as the case's next one."""
     ordinal = (db.session.scalar(select(func.max(Feedback.ordinal)).where(Feedback.case_id == case.id)) or 0) + 1
-    fb = Feedback(case_id=case.id, reply_id=_latest_reply(case).id, ordinal=ordinal, overall=overall,
-                  channel=channel, **kw)
+    fb = Feedback(case_id=case.id, reply_id=(reply or latest_sent_reply(case.id)).id, ordinal=ordinal,
+                  overall=overall, channel=channel, **kw)
     db.session.add(fb)
     return fb
+
+
+def _checked_comment(overall: str, attitude: str | None, result: str | None, comment: str) -> str:
+    """The event's comment for a valid evaluation (ValidationError beside the field otherwise)."""
+    for name, value in (("overall", overall), ("attitude", attitude), ("result", result)):
+        if (value is not None or name == "overall") and value not in SATISFACTION:
+            raise ValidationError(_("请选择满意、基本满意或不满意。"), name)
+    if overall == "dissatisfied" and not comment.strip():
+        raise ValidationError(_("选择不满意时，请写明不满意的原因。"), "comment")
+    return SATISFACTION_LABELS.chinese(overall) + (f"：{comment.strip()}" if comment.strip() else "")
 
 
 def give_feedback(actor: Actor, case_id: int, version: int, overall: str, *, attitude: str | None = None,
@@ -36,12 +45,7 @@ def give_feedback(actor: Actor, case_id: int, version: int, overall: str, *, att
     with transaction():
         case = get(Case, case_id, version)
         permit = engine.require(actor, "give_feedback", case=case, comment=comment, fields={"overall": overall})
-        for name, value in (("overall", overall), ("attitude", attitude), ("result", result)):
-            if (value is not None or name == "overall") and value not in SATISFACTION:
-                raise ValidationError("请选择满意、基本满意或不满意。", name)
-        if overall == "dissatisfied" and not comment.strip():
-            raise ValidationError("选择不满意时，请写明不满意的原因。", "comment")
-        permit.comment = SATISFACTION_LABELS[overall] + (f"：{comment.strip()}" if comment.strip() else "")
+        permit.comment = _checked_comment(overall, attitude, result, comment)
         dissatisfied = overall == "dissatisfied"
         permit.apply({"overall": overall}, to="rehandling" if dissatisfied else "evaluated")
         if dissatisfied:
@@ -68,3 +72,45 @@ def record_no_response(actor: Actor | None, case_id: int, version: int) -> Feedb
         fb = _add_feedback(case, "no_response", "timeout")
         reminders.sync_case(case, "feedback", None)
     return fb
+
+
+# -- 并案 ------------------------------------------------------------------------------------------
+
+def tell_merged(actor: Actor | None, primary: Case, reply: Reply, merged: list[Case] | None = None) -> list[Case]:
+    """The primary's reply went out: each case merged into it (or ``merged``, the ones merged just
+    now) follows: an event on it, and the evaluation window with its 征询提出人意见 reminders, as
+    for the primary's own proposer."""
+    if merged is None:
+        merged = db.session.scalars(select(Case).where(Case.merged_into_id == primary.id).order_by(Case.id)).all()
+    due = due_date(primary.body, "feedback_window", reply.replied_at.astimezone(clock.LOCAL_TZ).date())
+    for case in merged:
+        engine.follow(actor, "follow_primary", case=case,
+                      payload={"primary_id": primary.id, "reply_id": reply.id})
+        reminders.sync_case(case, "feedback", due)
+    return merged
+
+
+def evaluate_merged(actor: Actor, case_id: int, version: int, overall: str, *, attitude: str | None = None,
+                    result: str | None = None, comment: str = "", channel: str = "login") -> Feedback:
+    """并案: the proposer of a merged case evaluates the primary's latest reply. The evaluation is
+    kept on their own case, which stays merged; the primary's course follows its own proposer."""
+    with transaction():
+        case = get(Case, case_id, version)
+        permit = engine.require(actor, "evaluate_merged", case=case, comment=comment, fields={"overall": overall})
+        permit.comment = _checked_comment(overall, attitude, result, comment)
+        reply = latest_sent_reply(case.merged_into_id)
+        permit.apply({"overall": overall, "reply_id": reply.id})
+        fb = _add_feedback(case, overall, channel, reply, attitude=attitude, result=result, comment=comment.strip(),
+                           proposer_id=actor.proposer_id if spec.scope_of(actor.role) == "own" else None)
+        reminders.sync_case(case, "feedback", None)
+    return fb
+
+
+def awaiting_merged_feedback(case_ids: Iterable[int]) -> set[int]:
+    """Of ``case_ids``, the merged cases whose primary has answered and that have not evaluated its
+    latest reply (their 征询提出人意见 reminders are still due)."""
+    primary_reply = (select(Reply.id).where(Reply.case_id == Case.merged_into_id, Reply.replied_at.is_not(None))
+                     .order_by(Reply.replied_at.desc(), Reply.id.desc()).limit(1).correlate(Case).scalar_subquery())
+    return set(db.session.scalars(select(Case.id).where(
+        Case.id.in_(list(case_ids)), Case.merged_into_id.is_not(None), primary_reply.is_not(None),
+        ~exists().where(Feedback.case_id == Case.id, Feedback.reply_id == primary_reply))))

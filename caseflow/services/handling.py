@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -13,7 +14,7 @@ from caseflow.extensions import db
 from caseflow.models import Assignment, Case, CoOpinion, Contact, Disclosure, FollowUp, Reply, ResultClass, User
 from caseflow.models.contact import CONTACT_KINDS
 from caseflow.models.feedback import FOLLOW_UP_STAGES
-from caseflow.services import attachments, reminders
+from caseflow.services import attachments, feedback, reminders
 from caseflow.services.base import get, transaction
 from caseflow.services.due import due_date
 from caseflow.workflow import engine, spec
@@ -27,11 +28,12 @@ def log_contact(actor: User, assignment_id: int, kind: str, contacted_on: date |
         permit = engine.require(actor, "contact", case=a.case, assignment=a, comment=note,
                                 fields={"kind": kind, "contacted_on": contacted_on, "note": note})
         if kind not in CONTACT_KINDS:
-            raise ValidationError("请选择沟通方式。", "kind")
+            raise ValidationError(_("请选择沟通方式。"), "kind")
         if contacted_on > clock.today():
-            raise ValidationError("沟通日期不能晚于今天。", "contacted_on")
+            raise ValidationError(_("沟通日期不能晚于今天。"), "contacted_on")
         if contacted_on < a.assigned_on:
-            raise ValidationError(f"沟通日期不能早于交办日期 {a.assigned_on.isoformat()}。", "contacted_on")
+            raise ValidationError(_("沟通日期不能早于交办日期 %(assigned_on)s。",
+                                    assigned_on=a.assigned_on.isoformat()), "contacted_on")
         contact = Contact(case_id=a.case_id, assignment_id=a.id, kind=kind, contacted_on=contacted_on,
                           note=note.strip(), created_by_id=actor.id)
         db.session.add(contact)
@@ -47,7 +49,7 @@ def send_co_opinion(actor: User, assignment_id: int, version: int, text: str,
         permit = engine.require(actor, "send_opinion", case=a.case, assignment=a)
         has_file = upload is not None and bool(upload.filename)
         if not text.strip() and not has_file:
-            raise ValidationError("请填写会办意见或上传附件。", "text")
+            raise ValidationError(_("请填写会办意见或上传附件。"), "text")
         file = attachments.store(upload, actor, a.case_id) if has_file else None
         db.session.flush()
         opinion = CoOpinion(case_id=a.case_id, assignment_id=a.id, text=text.strip(),
@@ -91,7 +93,7 @@ def draft_reply(actor: User, assignment_id: int, data: ReplyInput, reply_id: int
         if data.result_class_id is not None:
             rc = db.session.get(ResultClass, data.result_class_id)
             if rc is None or rc.body != case.body or rc.year != case.session.year:
-                raise ValidationError("办理结果分类不属于本类别本年度。", "result_class_id")
+                raise ValidationError(_("办理结果分类不属于本类别本年度。"), "result_class_id")
         if reply_id is None:
             ordinal = (db.session.scalar(select(func.max(Reply.ordinal)).where(Reply.assignment_id == a.id)) or 0) + 1
             reply = Reply(case_id=case.id, assignment_id=a.id, ordinal=ordinal, drafted_by_id=actor.id)
@@ -99,7 +101,7 @@ def draft_reply(actor: User, assignment_id: int, data: ReplyInput, reply_id: int
         else:
             reply = get(Reply, reply_id, version)
             if reply.id != open_draft_of(a).id:
-                raise ValidationError("只能修改本单位未签发的答复稿。")
+                raise ValidationError(_("只能修改本单位未签发的答复稿。"))
         for name, value in vars(data).items():
             setattr(reply, name, value.strip() if isinstance(value, str) else value)
         reply.returned_note = None  # revised: back with the leader
@@ -114,7 +116,8 @@ def draft_reply(actor: User, assignment_id: int, data: ReplyInput, reply_id: int
 
 def _still_a_draft(reply: Reply) -> None:
     if reply.replied_at is not None:
-        raise Conflict(f"该答复已于 {reply.replied_at.astimezone(clock.LOCAL_TZ):%Y-%m-%d %H:%M} 签发。")
+        at = reply.replied_at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        raise Conflict(_("该答复已于 %(at)s 签发。", at=at))
 
 
 def return_draft(actor: User, reply_id: int, version: int, note: str) -> Reply:
@@ -151,6 +154,7 @@ def sign_reply(actor: User, reply_id: int, version: int) -> Reply:
             reminders.sync_assignment(a)
             if all(x.state in spec.group("assignment", "done") for x in case.lead_assignments):
                 engine.follow(actor, "reply", case=case, payload={"reply_id": reply.id})
+                feedback.tell_merged(actor, case, reply)
         db.session.add(Disclosure(case_id=case.id, reply_id=reply.id))
         db.session.flush()
         replied_on = clock.today()
@@ -167,16 +171,16 @@ def record_follow_up(actor: User, case_id: int, stage: str, note: str,
         case = get(Case, case_id)
         permit = engine.require(actor, "follow_up", case=case, comment=note, fields={"stage": stage, "note": note})
         if stage not in FOLLOW_UP_STAGES:
-            raise ValidationError("请选择回头看阶段。", "stage")
+            raise ValidationError(_("请选择回头看阶段。"), "stage")
         replies = db.session.scalars(
             select(Reply).where(Reply.case_id == case.id, Reply.replied_at.is_not(None)).order_by(Reply.replied_at)
         ).all()
         if current_result_class_id is not None:
             rc = db.session.get(ResultClass, current_result_class_id)
             if rc is None or rc.body != case.body or rc.year != case.session.year:
-                raise ValidationError("办理结果分类不属于本类别本年度。", "current_result_class_id")
+                raise ValidationError(_("办理结果分类不属于本类别本年度。"), "current_result_class_id")
         if reply_id is not None and reply_id not in {r.id for r in replies[1:]}:
-            raise ValidationError("二次答复须是本件已签发的后续答复。", "reply_id")
+            raise ValidationError(_("二次答复须是本件已签发的后续答复。"), "reply_id")
         lead = case.assignment_of(actor.unit_id) if engine.works_in_unit(actor) else case.lead_assignments[0]
         follow_up = FollowUp(
             case_id=case.id, assignment_id=lead.id, stage=stage, note=note.strip(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from caseflow.deadlines import chinesecalendar_entries
@@ -56,7 +57,7 @@ def set_day(actor: User, day: date, is_workday: bool, name: str = "") -> Holiday
     A day that is ordinary again (a weekday that is a workday, a weekend day off) loses its row.
     """
     if not engine.page_allowed(actor, "administration"):
-        raise PermissionDenied("只有系统管理员可以修改节假日。")
+        raise PermissionDenied(_("只有系统管理员可以修改节假日。"))
     with transaction():
         row = db.session.get(Holiday, day)
         ordinary = is_workday == (day.weekday() < 5)

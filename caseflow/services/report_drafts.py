@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from caseflow import clock
@@ -96,7 +97,7 @@ def can_write_district(actor: User) -> bool:
 def _check_lengths(texts: dict[str, str]) -> None:
     for name, value in texts.items():
         if len(value) > MAX_SECTION:
-            raise ValidationError(f"内容过长（每部分最多 {MAX_SECTION} 字）。", name)
+            raise ValidationError(_("内容过长（每部分最多 %(limit)s 字）。", limit=MAX_SECTION), name)
 
 
 def _save(actor: User, kind: str, unit_id: int | None, year: int, sections: dict,
@@ -121,18 +122,18 @@ def save_unit_draft(actor: User, unit_id: int, year: int, narrative: UnitNarrati
                     allowed_cases: set[tuple[str, int]]) -> ReportDraft:
     """Save the narrative; ``allowed_cases`` are the (body, number) pairs the unit handled that year."""
     if not can_write(actor, unit_id):
-        raise PermissionDenied("只有本单位的经办人或负责人可以编写本单位的年度总结。")
+        raise PermissionDenied(_("只有本单位的经办人或负责人可以编写本单位的年度总结。"))
     _check_lengths(narrative.texts())
     for f in narrative.featured:
         if (f.body, f.number) not in allowed_cases:
-            raise ValidationError(f"第{f.number}号不是本单位本年度承办的件。", "featured")
+            raise ValidationError(_("第%(number)s号不是本单位本年度承办的件。", number=f.number), "featured")
     return _save(actor, "unit", unit_id, year, asdict(narrative), version)
 
 
 def save_district_draft(actor: User, year: int, narrative: DistrictNarrative, version: int | None) -> ReportDraft:
     if not can_write_district(actor):
-        raise PermissionDenied("只有督查科（交办人员）可以编写全区办理情况报告。")
+        raise PermissionDenied(_("只有督查科（交办人员）可以编写全区办理情况报告。"))
     _check_lengths(narrative.texts())
     if len(narrative.issuer) > 100:
-        raise ValidationError("落款单位最多 100 字。", "issuer")
+        raise ValidationError(_("落款单位最多 100 字。"), "issuer")
     return _save(actor, "district", None, year, asdict(narrative), version)

@@ -20,21 +20,24 @@ from datetime import date
 
 import numpy as np
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from caseflow import clock
+from caseflow.access import case_filter
 from caseflow.errors import NotFound, PermissionDenied
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Category, Reply, Session, Unit, User
 from caseflow.services import suggestion_log
 from caseflow.services.base import get, transaction
 from caseflow.suggest.model import Item, Params, SimilarityIndex, UnitRanker, tune
+from caseflow.workflow import spec
 
 log = logging.getLogger(__name__)
 
 SUGGEST_ROLES = ("dispatcher",)
-SIMILAR_ROLES = ("dispatcher", "supervisor")
+SIMILAR_SCOPES = ("all", "unit")  # staff; a unit's people see the similar cases of their own unit only
 LEAD_ROLES = ("lead", "split")
 HIDDEN_STATES = ("withdrawn", "merged")
 SUPPORT = 3  # past cases shown under each suggested unit
@@ -46,7 +49,12 @@ RETUNE_GROWTH = 1.2
 
 def _require(actor: User | None, roles: tuple[str, ...]) -> None:
     if actor is None or actor.role not in roles:
-        raise PermissionDenied("无权查看智能交办建议。")
+        raise PermissionDenied(_("无权查看智能交办建议。"))
+
+
+def _require_similar(actor: User | None) -> None:
+    if actor is None or spec.scope_of(actor.role) not in SIMILAR_SCOPES:
+        raise PermissionDenied("无权查看相似件。")
 
 
 # -- the model and its cache ---------------------------------------------------------------------
@@ -195,7 +203,7 @@ class _Asked:
 def _asked(case_id: int) -> _Asked:
     rows = _case_rows(Case.id == case_id, visible=False)
     if not rows:
-        raise NotFound("记录不存在。")
+        raise NotFound(_("记录不存在。"))
     on_case = db.session.scalars(
         select(Assignment.unit_id).where(Assignment.case_id == case_id, Assignment.state != "returned"))
     return _Asked(_row_item(rows[0]), rows[0].session_id, rows[0].year, frozenset(on_case))
@@ -220,6 +228,7 @@ class CaseRef:
     """A past case cited as support or shown as similar."""
 
     case_id: int
+    number: int
     number_label: str
     title: str
     session_name: str
@@ -323,7 +332,7 @@ def _case_refs(built: Built, sims: np.ndarray, rows: set[int]) -> dict[int, Case
     found = db.session.execute(
         select(Case.id, Case.number, Case.title, Session.name).join(Session, Session.id == Case.session_id)
         .where(Case.id.in_(ids))).all()
-    return {ids[c.id]: CaseRef(c.id, f"第{c.number}号", c.title, c.name, round(float(sims[ids[c.id]]), 4))
+    return {ids[c.id]: CaseRef(c.id, c.number, _("第%(number)s号", number=c.number), c.title, c.name, round(float(sims[ids[c.id]]), 4))
             for c in found}
 
 
@@ -355,23 +364,26 @@ class SimilarCases:
 
 
 def similar_cases(actor: User, case_id: int, k: int = 5) -> SimilarCases:
-    """The cases most like ``case_id``: of its session (possible duplicates) and of earlier years."""
-    _require(actor, SIMILAR_ROLES)
+    """The cases most like ``case_id``: of its session (possible duplicates) and of earlier years.
+
+    Only cases ``actor`` may see are shown (a unit's people: their unit's cases).
+    """
+    _require_similar(actor)
     case = _asked(case_id)
-    return _similar(case.item, case.session_id, case.year, k, exclude_case_id=case_id)
+    return _similar(actor, case.item, case.session_id, case.year, k, exclude_case_id=case_id)
 
 
 def similar_to(actor: User, session_id: int, title: str, category_id: int | None = None, text: str = "",
                k: int = 5) -> SimilarCases:
     """The same for a case being registered (not stored yet): hints while the form is filled."""
-    _require(actor, SIMILAR_ROLES)
+    _require_similar(actor)
     session = get(Session, session_id)
     category = db.session.get(Category, category_id) if category_id else None
-    return _similar(Item(title=title, category=category.name if category else "", text=text, body=session.body),
+    return _similar(actor, Item(title=title, category=category.name if category else "", text=text, body=session.body),
                     session.id, session.year, k)
 
 
-def _similar(item: Item, session_id: int, year: int, k: int, exclude_case_id: int | None = None) -> SimilarCases:
+def _similar(actor: User, item: Item, session_id: int, year: int, k: int, exclude_case_id: int | None = None) -> SimilarCases:
     threshold = float(current_app.config["SUGGEST_DUPLICATE_THRESHOLD"])
     built = model()
     if built is None:
@@ -384,8 +396,8 @@ def _similar(item: Item, session_id: int, year: int, k: int, exclude_case_id: in
         session_ids = np.concatenate([session_ids, [f[1] for f in fresh]])
         years = np.concatenate([years, [f[2] for f in fresh]])
         sims = np.concatenate([sims, [f[3] for f in fresh]])
-    same = _top(sims, case_ids, np.flatnonzero(session_ids == session_id), k, threshold)
-    earlier = _top(sims, case_ids, np.flatnonzero(years < year), k, threshold, with_replies=True)
+    same = _top(actor, sims, case_ids, np.flatnonzero(session_ids == session_id), k, threshold)
+    earlier = _top(actor, sims, case_ids, np.flatnonzero(years < year), k, threshold, with_replies=True)
     return SimilarCases(same, earlier, threshold)
 
 
@@ -399,18 +411,21 @@ def _fresh_cases(built: Built, item: Item, exclude_case_id: int | None) -> list[
     return [(r.id, r.session_id, r.year, float(v)) for r, v in zip(rows, values)]
 
 
-def _top(sims: np.ndarray, case_ids: np.ndarray, pool: np.ndarray, k: int, threshold: float,
+def _top(actor: User, sims: np.ndarray, case_ids: np.ndarray, pool: np.ndarray, k: int, threshold: float,
          with_replies: bool = False) -> list[SimilarCase]:
-    """The ``k`` most similar cases of ``pool`` that are still visible (not withdrawn or merged)."""
+    """The ``k`` most similar cases of ``pool`` that are not withdrawn or merged and ``actor`` may see."""
     pool = pool[sims[pool] > 0]
+    if spec.scope_of(actor.role) != "all":  # the unit's cases may be few among the most similar
+        pool = pool[np.isin(case_ids[pool], db.session.scalars(select(Case.id).where(case_filter(actor))).all())]
     order = _most_similar(sims, pool, k * 3)  # room for cases hidden since the build
     by_id = {int(case_ids[r]): float(sims[r]) for r in order}
     cases = {c.id: c for c in db.session.scalars(
-        select(Case).options(joinedload(Case.session)).where(Case.id.in_(by_id), Case.state.not_in(HIDDEN_STATES)))}
+        select(Case).options(joinedload(Case.session))
+        .where(Case.id.in_(by_id), Case.state.not_in(HIDDEN_STATES), case_filter(actor)))}
     chosen = [cid for cid in by_id if cid in cases][:k]
     replies = _latest_replies(chosen) if with_replies else {}
     return [SimilarCase(
-        CaseRef(cid, cases[cid].number_label, cases[cid].title, cases[cid].session.name, round(by_id[cid], 4)),
+        CaseRef(cid, cases[cid].number, cases[cid].number_label, cases[cid].title, cases[cid].session.name, round(by_id[cid], 4)),
         cases[cid].session.year, cases[cid].state_label, by_id[cid] >= threshold, replies.get(cid))
         for cid in chosen]
 

@@ -39,3 +39,40 @@ document.addEventListener("change", (event) => {
   input.reportValidity();
   if (big.length) input.value = "";
 });
+
+// 智能交办 and 并案 hints: one click ticks the suggested unit in its picker, or puts a number in its box
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-fill]");
+  if (!button) return;
+  const target = document.getElementById(button.dataset.fill);
+  if (!target) return;
+  target.closest("details")?.setAttribute("open", "");
+  const box = target.matches("input") ? null : target.querySelector(`input[value="${button.dataset.value}"]`);
+  if (box) {
+    box.checked = true;
+    box.closest("li").hidden = false;
+    box.focus();
+  } else {
+    target.value = button.dataset.value;
+    target.focus();
+  }
+});
+
+// 查找相似件 on the 登记 page: the title and text typed so far, checked by the server
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-similar]");
+  if (!button) return;
+  const form = button.form;
+  const data = new FormData();
+  for (const name of ["csrf_token", "session_id", "title", "text", "category_id"]) {
+    data.append(name, form.elements[name] ? form.elements[name].value : "");
+  }
+  const into = document.getElementById(button.dataset.into);
+  button.disabled = true;
+  try {
+    const answer = await fetch(button.dataset.similar, {method: "POST", body: data, credentials: "same-origin"});
+    into.innerHTML = await answer.text();
+  } finally {
+    button.disabled = false;
+  }
+});

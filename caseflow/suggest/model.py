@@ -177,6 +177,8 @@ class UnitRanker:
         with warnings.catch_warnings():
             # liblinear may stop at its iteration limit on large histories: the ranking is still usable
             warnings.simplefilter("ignore", ConvergenceWarning)
+            # a young office's history has about as many units as cases: still a classification
+            warnings.filterwarnings("ignore", "The number of unique classes", UserWarning)
             self.svm.fit(matrix, np.array([self.classes.index(u) for u in labels]), sample_weight=weights)
         return self
 

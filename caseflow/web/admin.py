@@ -6,6 +6,7 @@ service in ``caseflow.services.admin`` (or ``holidays.set_day``), which re-check
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,19 +17,20 @@ from sqlalchemy.orm import selectinload
 
 from caseflow import clock
 from caseflow.access import page_required
-from caseflow.errors import ValidationError
+from caseflow.errors import Conflict, ValidationError
 from caseflow.extensions import db
-from caseflow.models import Case, Category, Proposer, Session, Unit, User
+from caseflow.i18n import aside
+from caseflow.models import Case, Category, Proposer, SecurityEvent, Session, Unit, User
 from caseflow.models.base import BODIES, BODY_LABELS
 from caseflow.models.proposer import PROPOSER_KIND_LABELS
 from caseflow.models.unit import UNIT_KIND_LABELS
-from caseflow.services import admin, holidays
+from caseflow.services import admin, holidays, login_sessions
 from caseflow.services.base import get
 from caseflow.web.admin_forms import (
     CategoryForm, CopyYearForm, HolidayForm, HolidayImportForm, PasswordForm, ResultClassForm, RulesForm,
-    SessionForm, UnitForm, UserForm,
+    SecurityFilterForm, SessionForm, UnitForm, UserForm,
 )
-from caseflow.web.forms import VersionedForm, attach_error, options, version_of
+from caseflow.web.forms import VersionedForm, attach_error, db_int, options, status_of, version_of
 from caseflow.workflow.can import explain
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,13 +45,17 @@ def admins_only() -> None:
     """Anonymous users go to the login page, everyone else but an admin gets 403."""
 
 
-def submitted(form: FlaskForm, action: Callable[[], object], done: str) -> bool:
-    """Validate ``form`` and run the service; its refusal is shown next to the field it names."""
+def submitted(form: FlaskForm, action: Callable[[], object], done: str, typed: bool = True) -> bool:
+    """Validate ``form`` and run the service; its refusal is shown next to the field it names. A
+    form with ``typed`` input is re-shown after a 409 (row changed meanwhile) with what was typed;
+    a bare button gets the 409 page."""
     if not form.validate_on_submit():
         return False
     try:
         action()
-    except ValidationError as e:
+    except (ValidationError, Conflict) as e:
+        if isinstance(e, Conflict) and not typed:
+            raise
         attach_error(form, e)
         return False
     flash(done, "success")
@@ -59,13 +65,12 @@ def submitted(form: FlaskForm, action: Callable[[], object], done: str) -> bool:
 def flash_errors(form: FlaskForm) -> None:
     """Errors of a form that has no field to show them next to (a button)."""
     for message in form.form_errors:
-        flash(message, "danger")
+        flash(str(message), "danger")
 
 
 def page(template: str, *forms: FlaskForm | None, **context):
     """Render an admin page: 422 when one of its forms carries errors."""
-    status = 422 if any(f.errors for f in forms if f is not None) else 200
-    return render_template(f"admin/{template}", **context), status
+    return render_template(f"admin/{template}", **context), status_of(*forms)
 
 
 @bp.route("/")
@@ -91,6 +96,31 @@ def rules():
     return page("rules.html", form, form=form, user=user, case=case, lines=lines)
 
 
+# -- the security log ------------------------------------------------------------------------
+
+SECURITY_PAGE = 200
+
+
+@bp.route("/security")
+def security():
+    """Logins, throttling, passwords, sessions and personal links, newest first, filtered from the URL."""
+    form = SecurityFilterForm(request.args)
+    query = select(SecurityEvent).options(selectinload(SecurityEvent.actor)).order_by(SecurityEvent.id.desc())
+    if form.validate():
+        if form.kind.data:
+            query = query.where(SecurityEvent.kind == form.kind.data)
+        if name := (form.username.data or "").strip():
+            query = query.where(SecurityEvent.username.contains(name))
+        if address := (form.address.data or "").strip():
+            query = query.where(SecurityEvent.remote_addr == address)
+        if form.since.data:  # whole days in local time
+            query = query.where(SecurityEvent.at >= datetime.combine(form.since.data, time.min, clock.LOCAL_TZ))
+        if form.until.data:
+            query = query.where(SecurityEvent.at <= datetime.combine(form.until.data, time.max, clock.LOCAL_TZ))
+    rows = db.session.scalars(query.limit(SECURITY_PAGE)).all()
+    return page("security.html", form, form=form, rows=rows, limit=SECURITY_PAGE)
+
+
 # -- accounts -------------------------------------------------------------------------------
 
 @bp.route("/users")
@@ -106,7 +136,7 @@ def new_user():
     units = db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.name))
     proposers = db.session.scalars(select(Proposer).order_by(Proposer.kind, Proposer.name))
     form.unit.choices = options([(0, "—"), *((u.id, u.name) for u in units)])
-    form.proposer.choices = options([(0, "—"), *((p.id, f"{p.name}（{PROPOSER_KIND_LABELS[p.kind]}）")
+    form.proposer.choices = options([(0, "—"), *((p.id, aside(p.name, PROPOSER_KIND_LABELS[p.kind]))
                                                  for p in proposers)])
     if submitted(form, lambda: admin.create_account(
             current_user, username=form.username.data, name=form.name.data, role=form.role.data,
@@ -124,13 +154,22 @@ def user(user_id: int):
     if submitted(form, lambda: admin.reset_password(current_user, row.id, version_of(form), form.password.data),
                  _("已重置 %(username)s 的密码。", username=row.username)):
         return redirect(url_for(".user", user_id=row.id))
-    return page("user.html", form, row=row, form=form, toggle=VersionedForm(data={"version": row.version}))
+    return page("user.html", form, row=row, form=form, toggle=VersionedForm(data={"version": row.version}),
+                open_sessions=login_sessions.open_count(row.id))
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+def user_sign_out(user_id: int):
+    """全部下线: every session of the account ends (a stolen cookie too); CSRFProtect checks the token."""
+    count = admin.sign_out_everywhere(current_user, user_id)
+    flash(_("已结束该账号的 %(count)s 处登录。", count=count), "success")
+    return redirect(url_for(".user", user_id=user_id))
 
 
 def _set_active(service, row_id: int, active: bool, message: str):
     """Activate or deactivate a row (account or unit) with the version the admin saw."""
     form = VersionedForm()
-    if not submitted(form, lambda: service(current_user, row_id, version_of(form), active), message):
+    if not submitted(form, lambda: service(current_user, row_id, version_of(form), active), message, typed=False):
         flash_errors(form)
 
 
@@ -233,13 +272,13 @@ def _back(body: str, year: int):
 @bp.route("/vocabulary")
 def vocabulary():
     body = request.args.get("body") if request.args.get("body") in BODIES else BODIES[0]
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=db_int)
     if year not in admin.YEARS:  # by default the latest year that has a vocabulary
         year = db.session.scalar(select(func.max(Category.year)).where(Category.body == body)) or clock.today().year
     return _vocabulary_page(body, year)
 
 
-@bp.post(f"/vocabulary/{BODY_ROUTE}/<int:year>/category")
+@bp.post(f"/vocabulary/{BODY_ROUTE}/<year:year>/category")
 def add_category(body: str, year: int):
     form = CategoryForm(prefix="new-category")
     if submitted(form, lambda: admin.add_category(current_user, body, year, form.name.data),
@@ -248,7 +287,7 @@ def add_category(body: str, year: int):
     return _vocabulary_page(body, year, {"category": form})
 
 
-@bp.post(f"/vocabulary/{BODY_ROUTE}/<int:year>/result_class")
+@bp.post(f"/vocabulary/{BODY_ROUTE}/<year:year>/result_class")
 def add_result_class(body: str, year: int):
     form = ResultClassForm(prefix="new-result_class")
     if submitted(form, lambda: admin.add_result_class(current_user, body, year, form.code.data, form.label.data,
@@ -284,7 +323,7 @@ def move(kind: str, item_id: int, direction: str):
     return _back(item.body, item.year)
 
 
-@bp.post(f"/vocabulary/{BODY_ROUTE}/<int:year>/copy")
+@bp.post(f"/vocabulary/{BODY_ROUTE}/<year:year>/copy")
 def copy_vocabulary(body: str, year: int):
     form = CopyYearForm(prefix="copy")
     if submitted(form, lambda: admin.copy_vocabulary(current_user, body, year, form.to_year.data),
@@ -303,7 +342,7 @@ def _holidays_page(year: int, edit: HolidayForm | None = None, load: HolidayImpo
 
 @bp.route("/holidays")
 def holidays_page():
-    year = request.args.get("year", clock.today().year, type=int)
+    year = request.args.get("year", clock.today().year, type=db_int)
     return _holidays_page(year if year in admin.YEARS else clock.today().year)
 
 

@@ -11,15 +11,24 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from caseflow.errors import ValidationError
-from caseflow.services.users import authenticate
+from caseflow.services import login_sessions, security_log
+from caseflow.services.login_sessions import SESSION_TOKEN
+from caseflow.services import users
 from caseflow.workflow import engine
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired("请填写用户名。"), Length(max=64)])
-    password = PasswordField(_l("密码"), validators=[DataRequired("请填写密码。"), Length(max=200)])
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。")), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired("请填写当前密码。"), Length(max=200)])
+    password = PasswordField(_l("新密码"), validators=[DataRequired("请填写新密码。"), Length(max=200)],
+                             description=_l("至少 8 位；修改后其他设备上的登录全部失效"))
+    confirm = PasswordField(_l("再次输入新密码"), validators=[DataRequired("请再次输入新密码。"), Length(max=200)])
 
 
 def safe_next(target: str | None) -> str:
@@ -49,13 +58,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+            user = users.authenticate(form.username.data, form.password.data, request.remote_addr or "")
         except ValidationError as e:
             form[e.field or "password"].errors.append(e.message)
         else:
             _fresh_session()
             session.permanent = True
             login_user(user)
+            session[SESSION_TOKEN] = login_sessions.start(user, request.remote_addr or "")
             flash(_("欢迎，%(name)s。", name=user.name), "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -64,10 +74,29 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    security_log.record("logout", user=current_user)
+    login_sessions.end(session.get(SESSION_TOKEN))
     logout_user()
     _fresh_session()
     flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user's own password; every other session of the account ends, this one stays."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(current_user, form.current.data, form.password.data, form.confirm.data,
+                                  keep=session.get(SESSION_TOKEN))
+        except ValidationError as e:
+            form[e.field or "password"].errors.append(e.message)
+        else:
+            flash(_("密码已修改，其他设备上的登录已失效。"), "success")
+            return redirect(landing())
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/language")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -22,7 +24,7 @@ from caseflow.reports.letters import addressee
 from caseflow.services import assignments, cases, disclosure, feedback, handling
 from caseflow.services.due import due_date
 from caseflow.web import forms
-from caseflow.web.forms import options, version_of
+from caseflow.web.forms import hidden_int, options, version_of
 from caseflow.workflow import engine, spec
 from caseflow.workflow.guards import open_draft_of
 
@@ -40,9 +42,9 @@ class Offer:
 
 def _assign(user, case, target, form, service=cases.assign):
     if form.split.data and len(form.lead_unit_ids.data) < 2:
-        raise ValidationError("分办需要选择至少两个主办单位。", "lead_unit_ids")
+        raise ValidationError(_("分办需要选择至少两个主办单位。"), "lead_unit_ids")
     if set(form.lead_unit_ids.data) & set(form.co_unit_ids.data):
-        raise ValidationError("同一单位不能既是主办又是会办。", "co_unit_ids")
+        raise ValidationError(_("同一单位不能既是主办又是会办。"), "co_unit_ids")
     role = "split" if form.split.data else "lead"
     reason = form.due_reason.data or ""
     units = [cases.UnitAssignment(u, role, form.reply_due.data, reason) for u in form.lead_unit_ids.data]
@@ -78,10 +80,7 @@ def _draft_prefill(case, a, user):
 
 
 def _draft_id(form) -> int:
-    try:
-        return int(form.reply_id.data)
-    except (TypeError, ValueError):
-        raise ValidationError("页面数据不完整，请刷新后重试。") from None
+    return hidden_int(form.reply_id)
 
 
 def _sign(user, case, a, form):
@@ -102,7 +101,7 @@ def _merge(user, case, target, form):
     into = db.session.scalar(select(Case.id).where(Case.session_id == case.session_id,
                                                    Case.number == form.into_number.data))
     if into is None:
-        raise ValidationError(f"本届次没有第{form.into_number.data}号。", "into_number")
+        raise ValidationError(_("本届次没有第%(into_number)s号。", into_number=form.into_number.data), "into_number")
     return cases.merge(user, case.id, version_of(form), into, form.comment.data)
 
 
@@ -111,10 +110,10 @@ def _publish_prefill(case, d, user):
     return {"published_text": reply.text, "scope": "full" if case.consent == "full" else "summary"}
 
 
-def _feedback(user, case, target, form):
+def _feedback(user, case, target, form, service=feedback.give_feedback):
     channel = "login" if spec.scope_of(user.role) == "own" else "clerk"
-    return feedback.give_feedback(user, case.id, version_of(form), form.overall.data, attitude=form.attitude.data or None,
-                                  result=form.result.data or None, comment=form.comment.data or "", channel=channel)
+    return service(user, case.id, version_of(form), form.overall.data, attitude=form.attitude.data or None,
+                   result=form.result.data or None, comment=form.comment.data or "", channel=channel)
 
 
 def _contact(user, case, a, form):
@@ -136,55 +135,57 @@ def _add_files(user, case, target, form):
 
 
 
-_REPLY = Offer(forms.ReplyForm, _draft, "答复稿已保存，待单位负责人签发。", prefill=_draft_prefill)
-_SIGN = Offer(forms.SignForm, _sign, "答复已签发并送达提出人。", prefill=_on_draft)
+_REPLY = Offer(forms.ReplyForm, _draft, _l("答复稿已保存，待单位负责人签发。"), prefill=_draft_prefill)
+_SIGN = Offer(forms.SignForm, _sign, _l("答复已签发并送达提出人。"), prefill=_on_draft)
 
 # every action of the rule book that people take on a case page (登记 has its own page)
 OFFERS: dict[str, Offer] = {
-    "assign": Offer(forms.AssignForm, _assign, "已交办。", prefill=_assign_prefill),
-    "add_units": Offer(forms.AssignForm, lambda u, c, t, f: _assign(u, c, t, f, cases.add_units), "已追加交办。",
+    "assign": Offer(forms.AssignForm, _assign, _l("已交办。"), prefill=_assign_prefill),
+    "add_units": Offer(forms.AssignForm, lambda u, c, t, f: _assign(u, c, t, f, cases.add_units), _l("已追加交办。"),
                        "outline-primary", prefill=_assign_prefill),
-    "add_files": Offer(forms.AddFilesForm, _add_files, "附件已上传。", "outline-primary"),
+    "add_files": Offer(forms.AddFilesForm, _add_files, _l("附件已上传。"), "outline-primary"),
     "key_case": Offer(forms.KeyCaseForm, lambda u, c, t, f: cases.mark_key_case(
-        u, c.id, version_of(f), f.key_case.data, f.comment.data or ""), "已更新重点督办标记。", "outline-secondary",
+        u, c.id, version_of(f), f.key_case.data, f.comment.data or ""), _l("已更新重点督办标记。"), "outline-secondary",
         prefill=lambda c, t, u: {"key_case": not c.key_case}),
     "withdraw": Offer(forms.ReasonForm, lambda u, c, t, f: cases.withdraw(u, c.id, version_of(f), f.comment.data),
-                      "已撤案。", "outline-danger"),
-    "merge": Offer(forms.MergeForm, _merge, "已并案。", "outline-danger"),
+                      _l("已撤案。"), "outline-danger"),
+    "merge": Offer(forms.MergeForm, _merge, _l("已并案。"), "outline-danger"),
     "co_opinion_override": Offer(forms.ReasonForm, lambda u, c, t, f: cases.override_co_opinions(
-        u, c.id, version_of(f), f.comment.data), "已同意先行答复。", "outline-primary"),
+        u, c.id, version_of(f), f.comment.data), _l("已同意先行答复。"), "outline-primary"),
     "close": Offer(forms.CommentForm, lambda u, c, t, f: cases.close(u, c.id, version_of(f), f.comment.data or ""),
-                   "已办结。"),
-    "accept": Offer(forms.VersionedForm, lambda u, c, a, f: assignments.accept(u, a.id, version_of(f)), "已签收。"),
+                   _l("已办结。")),
+    "accept": Offer(forms.VersionedForm, lambda u, c, a, f: assignments.accept(u, a.id, version_of(f)), _l("已签收。")),
     "request_return": Offer(forms.ReasonForm, lambda u, c, a, f: assignments.request_return(
-        u, a.id, version_of(f), f.comment.data), "已提交退回申请。", "outline-danger"),
+        u, a.id, version_of(f), f.comment.data), _l("已提交退回申请。"), "outline-danger"),
     "approve_return": Offer(forms.CommentForm, lambda u, c, a, f: assignments.approve_return(
-        u, a.id, version_of(f), f.comment.data or ""), "已同意退回。"),
+        u, a.id, version_of(f), f.comment.data or ""), _l("已同意退回。")),
     "reject_return": Offer(forms.ReasonForm, lambda u, c, a, f: assignments.reject_return(
-        u, a.id, version_of(f), f.comment.data), "已驳回退回申请。", "outline-danger"),
+        u, a.id, version_of(f), f.comment.data), _l("已驳回退回申请。"), "outline-danger"),
     "request_extension": Offer(forms.ExtensionRequestForm, lambda u, c, a, f: assignments.request_extension(
-        u, a.id, version_of(f), f.requested_due.data, f.comment.data), "已提交延期申请。", "outline-primary"),
+        u, a.id, version_of(f), f.requested_due.data, f.comment.data), _l("已提交延期申请。"), "outline-primary"),
     "approve_extension": Offer(forms.ExtensionDecisionForm, lambda u, c, a, f: assignments.approve_extension(
-        u, a.id, version_of(f), f.new_due.data, f.comment.data or ""), "已同意延期。"),
+        u, a.id, version_of(f), f.new_due.data, f.comment.data or ""), _l("已同意延期。")),
     "reject_extension": Offer(forms.ReasonForm, lambda u, c, a, f: assignments.reject_extension(
-        u, a.id, version_of(f), f.comment.data), "已驳回延期申请。", "outline-danger"),
-    "send_opinion": Offer(forms.CoOpinionForm, _co_opinion, "已提交会办意见。"),
-    "contact": Offer(forms.ContactForm, _contact, "已记录沟通情况。", "outline-primary"),
+        u, a.id, version_of(f), f.comment.data), _l("已驳回延期申请。"), "outline-danger"),
+    "send_opinion": Offer(forms.CoOpinionForm, _co_opinion, _l("已提交会办意见。")),
+    "contact": Offer(forms.ContactForm, _contact, _l("已记录沟通情况。"), "outline-primary"),
     "draft_reply": _REPLY,
     "draft_second_reply": _REPLY,
     "edit_draft": _REPLY,
-    "return_draft": Offer(forms.ReturnDraftForm, _return_draft, "答复稿已退回经办人修改。", "outline-danger",
+    "return_draft": Offer(forms.ReturnDraftForm, _return_draft, _l("答复稿已退回经办人修改。"), "outline-danger",
                           prefill=_on_draft),
     "sign_reply": _SIGN,
     "second_reply": _SIGN,
-    "give_feedback": Offer(forms.FeedbackForm, _feedback, "评价已提交。"),
+    "give_feedback": Offer(forms.FeedbackForm, _feedback, _l("评价已提交。")),
+    "evaluate_merged": Offer(forms.FeedbackForm, lambda u, c, t, f: _feedback(u, c, t, f, feedback.evaluate_merged),
+                             _l("评价已提交。")),
     "evaluation_lapsed": Offer(forms.VersionedForm, lambda u, c, t, f: feedback.record_no_response(
-        u, c.id, version_of(f)), "已记录为未反馈。", "outline-secondary"),
-    "follow_up": Offer(forms.FollowUpForm, _follow_up, "已记录回头看。", "outline-primary"),
+        u, c.id, version_of(f)), _l("已记录为未反馈。"), "outline-secondary"),
+    "follow_up": Offer(forms.FollowUpForm, _follow_up, _l("已记录回头看。"), "outline-primary"),
     "publish": Offer(forms.PublishForm, lambda u, c, d, f: disclosure.publish(
-        u, d.id, version_of(f), f.scope.data, f.published_text.data or ""), "已公开。", prefill=_publish_prefill),
+        u, d.id, version_of(f), f.scope.data, f.published_text.data or ""), _l("已公开。"), prefill=_publish_prefill),
     "withhold": Offer(forms.ReasonForm, lambda u, c, d, f: disclosure.withhold(
-        u, d.id, version_of(f), f.comment.data), "已记录不予公开。", "outline-danger"),
+        u, d.id, version_of(f), f.comment.data), _l("已记录不予公开。"), "outline-danger"),
 }
 ELSEWHERE = {"register"}  # people's actions offered on a page of their own, not on a case
 
@@ -199,8 +200,8 @@ class Available:
 
 def available(user: User, case: Case) -> list[Available]:
     """The actions the rule book lets ``user`` take on ``case`` now, each on its row."""
-    return [Available(a.action["name"], a.action["label"], OFFERS[a.action["name"]], a.target)
-            for a in engine.answers(user, case) if a.decision and a.action["name"] in OFFERS]
+    return [Available(a.action["name"], spec.action_label(a.action["name"]), OFFERS[a.action["name"]], a.target)
+            for a in engine.answers(user, case, explain=False) if a.decision and a.action["name"] in OFFERS]
 
 
 def target_of(case: Case, name: str, target_id: int) -> Any:
@@ -228,7 +229,7 @@ def target_label(target) -> str:
     if isinstance(target, Assignment):
         return target.unit.short_name or target.unit.name
     if isinstance(target, Disclosure):
-        return f"第{db.session.get(Reply, target.reply_id).ordinal}次答复"
+        return _("第%(ordinal)s次答复", ordinal=db.session.get(Reply, target.reply_id).ordinal)
     return ""
 
 
@@ -242,12 +243,13 @@ def build_form(name: str, case: Case, target, user: User, formdata=None) -> Flas
     form = offer.form(formdata=formdata, data=data, prefix=f"{name}-{target.id}", meta={"csrf": False})
     _fill_choices(form, case)
     if isinstance(form, forms.ReplyForm):
-        form.text.description = (f"答复函自动以“{addressee(case)}：”开头，正文请从称呼之后写起；"
-                                 "也可只上传已盖章的答复函 PDF。")
+        form.text.description = (_("答复函自动以“%(addressee)s：”开头，正文请从称呼之后写起；也可只上传已盖章的答复函 PDF。", addressee=addressee(case)))
     if isinstance(form, forms.AssignForm):
         today = clock.today()
-        form.reply_due.description = f"按规则（今日交办）：{due_date(case.body, 'reply', today).isoformat()}"
-        form.co_due.description = f"按规则（今日交办）：{due_date(case.body, 'co_opinion', today).isoformat()}"
+        form.reply_due.description = _("按规则（今日交办）：%(due_date)s",
+                                       due_date=due_date(case.body, "reply", today).isoformat())
+        form.co_due.description = _("按规则（今日交办）：%(due_date)s",
+                                    due_date=due_date(case.body, "co_opinion", today).isoformat())
     return form
 
 
@@ -257,9 +259,10 @@ def _fill_choices(form: FlaskForm, case: Case) -> None:
             select(ResultClass).where(ResultClass.body == case.body, ResultClass.year == case.session.year)
             .order_by(ResultClass.position))]
         if hasattr(form, "result_class_id"):
-            form.result_class_id.choices = options([(0, "请选择")] + classes)
+            form.result_class_id.choices = options([(0, _("请选择"))] + classes)
         if hasattr(form, "current_result_class_id"):
-            form.current_result_class_id.choices = options([(0, "不变")] + classes)
+            form.current_result_class_id.choices = options([(0, _("不变"))] + classes)
     if hasattr(form, "lead_unit_ids"):
-        units = [(u.id, u.name) for u in db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))]
+        units = [(u.id,
+                  u.name) for u in db.session.scalars(select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))]
         form.lead_unit_ids.choices = form.co_unit_ids.choices = options(units)

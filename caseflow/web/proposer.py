@@ -15,7 +15,7 @@ from caseflow.extensions import db
 from caseflow.models import Case, Feedback, Proposer, Reply, Session
 from caseflow.models.proposer import PROPOSER_KIND_LABELS
 from caseflow.services import access_links
-from caseflow.services.feedback import give_feedback
+from caseflow.services.feedback import evaluate_merged, give_feedback
 from caseflow.web.forms import FeedbackForm, attach_error, version_of
 from caseflow.workflow import engine
 from caseflow.workflow.engine import LinkActor
@@ -36,7 +36,7 @@ def private(response):
 def _actor(token: str) -> LinkActor:
     proposer = access_links.resolve(token)
     if proposer is None:
-        raise NotFound("该链接无效、已过期或已撤销，请联系督查科获取新的链接。")
+        raise NotFound(_("该链接无效、已过期或已撤销，请联系督查科获取新的链接。"))
     return LinkActor(proposer.id)
 
 
@@ -48,15 +48,26 @@ def _home(token: str, actor: LinkActor, bound: tuple[int, FeedbackForm] | None =
         .order_by(Session.year.desc(), Case.body, Case.number)
     ).all()
     ids = [c.id for c in cases]
-    replies = db.session.scalars(select(Reply).where(Reply.case_id.in_(ids), Reply.replied_at.is_not(None))
-                                 .order_by(Reply.replied_at)).all()
+    # a merged case is answered by the reply of the case it was merged into
+    answered_by = {c.id: c.merged_into_id or c.id for c in cases}
+    replies = db.session.scalars(select(Reply).where(Reply.case_id.in_(set(answered_by.values())),
+                                                     Reply.replied_at.is_not(None)).order_by(Reply.replied_at)).all()
     feedback = db.session.scalars(select(Feedback).where(Feedback.case_id.in_(ids)).order_by(Feedback.ordinal)).all()
     forms = {c.id: bound[1] if bound and bound[0] == c.id else
              FeedbackForm(formdata=None, prefix=f"fb{c.id}", data={"version": c.version})
-             for c in cases if engine.allowed(actor, "give_feedback", case=c)}
+             for c in cases if _evaluation(actor, c)}
     cases = sorted(cases, key=lambda c: c.id not in forms)  # waiting for the evaluation first
     return render_template("proposer/home.html", token=token, proposer=db.session.get(Proposer, actor.proposer_id),
-                           cases=cases, forms=forms, replies=replies, feedback=feedback), status
+                           cases=cases, forms=forms, replies=replies, feedback=feedback, answered_by=answered_by), status
+
+
+def _evaluation(actor: LinkActor, case: Case):
+    """The service that takes the proposer's evaluation of ``case`` now (its own reply's, or 并案
+    the primary's), or None when nothing is to be evaluated."""
+    for name, service in (("give_feedback", give_feedback), ("evaluate_merged", evaluate_merged)):
+        if engine.allowed(actor, name, case=case, explain=False):
+            return service
+    return None
 
 
 @bp.route("/p/<token>")
@@ -70,16 +81,21 @@ def feedback(token: str, case_id: int):
     actor = _actor(token)
     case = get_visible_case(actor, case_id)  # another proposer's case: 404
     form = FeedbackForm(prefix=f"fb{case.id}")
+    service = _evaluation(actor, case) or give_feedback  # nothing to evaluate: give_feedback says why
     if form.validate():
         try:
-            give_feedback(actor, case.id, version_of(form), form.overall.data, attitude=form.attitude.data or None,
+            service(actor, case.id, version_of(form), form.overall.data, attitude=form.attitude.data or None,
                           result=form.result.data or None, comment=form.comment.data or "", channel="link")
         except ValidationError as e:
             attach_error(form, e)
         else:
-            flash(_("%(number)s：您的意见已记录，该件将重新办理，承办单位会再次答复您。", number=case.number_label)
-                  if form.overall.data == "dissatisfied"
-                  else _("%(number)s：感谢您的评价，已记录。", number=case.number_label), "success")
+            if form.overall.data != "dissatisfied":
+                message = _("%(number)s：感谢您的评价，已记录。", number=case.number_label)
+            elif service is evaluate_merged:  # the primary's course is its own proposer's
+                message = _("%(number)s：您的意见已记录，督查科会与您联系。", number=case.number_label)
+            else:
+                message = _("%(number)s：您的意见已记录，该件将重新办理，承办单位会再次答复您。", number=case.number_label)
+            flash(message, "success")
             return redirect(url_for(".home", token=token))
     return _home(token, actor, (case.id, form), 422)
 
@@ -103,10 +119,10 @@ def links():
 @bp.post("/admin/proposers/<int:proposer_id>/links")
 @page_required("proposer_links")
 def create_link(proposer_id: int):
-    link, token = access_links.create_link(current_user, proposer_id)
+    link, token, revoked = access_links.create_link(current_user, proposer_id)
     url = current_app.config["BASE_URL"].rstrip("/") + url_for(".home", token=token)
     session[NEW_LINK] = {"name": db.session.get(Proposer, proposer_id).name, "url": url,
-                         "expires": link.expires_at.astimezone(clock.LOCAL_TZ).date().isoformat()}
+                         "expires": link.expires_at.astimezone(clock.LOCAL_TZ).date().isoformat(), "revoked": revoked}
     return redirect(url_for(".links", q=request.args.get("q", "")))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from caseflow.extensions import db
 from caseflow.models import Assignment, Case, Disclosure, Reply, Session, Unit
 from caseflow.models.base import BODY_LABELS
-from caseflow.web.forms import session_years
+from caseflow.web.forms import db_int, session_years
 from caseflow.workflow import spec
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -29,12 +29,12 @@ def _published(*columns):
 def published_query(args, *columns):
     """Published replies matching the portal's filters (year, body, unit, free text)."""
     query = _published(*columns)
-    year = args.get("year", type=int)
+    year = args.get("year", type=db_int)
     if year:
         query = query.where(Session.year == year)
     if (body := args.get("body")) in BODY_LABELS:
         query = query.where(Case.body == body)
-    if unit_id := args.get("unit_id", type=int):
+    if unit_id := args.get("unit_id", type=db_int):
         query = query.where(Reply.assignment_id.in_(select(Assignment.id).where(Assignment.unit_id == unit_id)))
     if q := args.get("q", "").strip()[:100]:
         query = query.where(or_(Case.title.contains(q), Disclosure.published_text.contains(q)))
@@ -54,7 +54,7 @@ def index():
     per_case = published_query(args, Disclosure.case_id, func.max(Disclosure.decided_at).label("at"),
                                func.count().label("replies"), func.max(Disclosure.id).label("latest")
                                ).group_by(Disclosure.case_id).subquery()
-    page = max(args.get("page", 1, type=int), 1)
+    page = max(args.get("page", 1, type=db_int), 1)
     total = db.session.scalar(select(func.count()).select_from(per_case))
     rows = db.session.execute(
         select(Case, per_case.c.at, per_case.c.replies, per_case.c.latest).join(per_case, per_case.c.case_id == Case.id)

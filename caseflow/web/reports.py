@@ -1,10 +1,12 @@
-"""Reports: the unit year-end summary and the district report (editors and PDFs), report jobs,
-the reply letter."""
+"""Reports: the unit year-end summary and the district report (editors and PDFs; long ones
+render as background jobs, ``caseflow.web.jobs``), the reply letter."""
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, HiddenField, StringField, TextAreaField
@@ -12,12 +14,13 @@ from sqlalchemy import select
 from wtforms.validators import Length, Optional
 
 from caseflow.access import get_visible_case, may_read_draft, page_required
-from caseflow.errors import ValidationError
+from caseflow.errors import Conflict, ValidationError
 from caseflow.extensions import db
-from caseflow.models import ReportJob, Reply, Unit
+from caseflow.models import Reply, Unit
+from caseflow.models.base import BODY_SHORT_LABELS
 from caseflow.reports import district, unit_summary
 from caseflow.reports.letters import reply_letter_pdf
-from caseflow.services import report_jobs
+from caseflow.services import jobs
 from caseflow.services.report_drafts import (
     DistrictNarrative,
     FeaturedCase,
@@ -30,11 +33,12 @@ from caseflow.services.report_drafts import (
     save_unit_draft,
     unit_draft,
 )
-from caseflow.web.forms import ChineseDateField, Select, attach_error, options, session_years
+from caseflow.web.forms import ChineseDateField, Select, attach_error, options, session_years, status_of, version_of
 from caseflow.workflow import engine
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FEATURED_SLOTS = 4
+INLINE_LIMIT = 100  # cases; a longer report renders in the background
 
 
 def pdf_response(data: bytes, name: str) -> Response:
@@ -46,31 +50,31 @@ class FeaturedForm(FlaskForm):
     class Meta:
         csrf = False  # part of the outer form, which carries the token
 
-    case = Select("案件", validators=[Optional()])
-    text = TextAreaField("案例内容", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
+    case = Select(_l("案件"), validators=[Optional()])
+    text = TextAreaField(_l("案例内容"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
 
 
 class UnitReportForm(FlaskForm):
     version = HiddenField()
-    written_on = ChineseDateField("落款日期（留空为今天）", validators=[Optional()])
-    measures = TextAreaField("二、办理举措", validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
-    follow_up = TextAreaField("三、办理“回头看”（补充说明）", validators=[Optional(), Length(max=20000)],
+    written_on = ChineseDateField(_l("落款日期（留空为今天）"), validators=[Optional()])
+    measures = TextAreaField(_l("二、办理举措"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
+    follow_up = TextAreaField(_l("三、办理“回头看”（补充说明）"), validators=[Optional(), Length(max=20000)],
                               render_kw={"rows": 4})
-    cases_intro = TextAreaField("四、特色案例（导语）", validators=[Optional(), Length(max=20000)], render_kw={"rows": 2})
+    cases_intro = TextAreaField(_l("四、特色案例（导语）"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 2})
     featured = FieldList(FormField(FeaturedForm), min_entries=FEATURED_SLOTS, max_entries=FEATURED_SLOTS)
-    innovation = TextAreaField("五、创新成效", validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
+    innovation = TextAreaField(_l("五、创新成效"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 6})
 
 
 class DistrictReportForm(FlaskForm):
     version = HiddenField()
-    written_on = ChineseDateField("落款日期（留空为今天）", validators=[Optional()])
-    issuer = StringField("落款单位", validators=[Optional(), Length(max=100)],
-                         render_kw={"placeholder": district.DEFAULT_ISSUER})
-    overview = TextAreaField("一、总体情况（生成段落之后）", validators=[Optional(), Length(max=20000)],
+    written_on = ChineseDateField(_l("落款日期（留空为今天）"), validators=[Optional()])
+    issuer = StringField(_l("落款单位"), validators=[Optional(), Length(max=100)],
+                         render_kw={"placeholder": _l(district.DEFAULT_ISSUER)})
+    overview = TextAreaField(_l("一、总体情况（生成段落之后）"), validators=[Optional(), Length(max=20000)],
                              render_kw={"rows": 4})
-    measures = TextAreaField("二、主要做法", validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
-    problems = TextAreaField("六、存在的问题", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
-    next_steps = TextAreaField("六、下一步工作", validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
+    measures = TextAreaField(_l("二、主要做法"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 8})
+    problems = TextAreaField(_l("六、存在的问题"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
+    next_steps = TextAreaField(_l("六、下一步工作"), validators=[Optional(), Length(max=20000)], render_kw={"rows": 5})
 
 
 def _unit_for(unit_id: int) -> Unit:
@@ -92,7 +96,7 @@ def index():
     return render_template("reports/index.html", units=units, years=years)
 
 
-@bp.route("/unit/<int:unit_id>/<int:year>", methods=["GET", "POST"])
+@bp.route("/unit/<int:unit_id>/<year:year>", methods=["GET", "POST"])
 @page_required("reports")
 def unit_report(unit_id: int, year: int):
     unit = _unit_for(unit_id)
@@ -104,7 +108,9 @@ def unit_report(unit_id: int, year: int):
         "measures": narrative.measures, "follow_up": narrative.follow_up, "cases_intro": narrative.cases_intro,
         "innovation": narrative.innovation,
         "featured": [{"case": f"{f.body}:{f.number}", "text": f.text} for f in narrative.featured]})
-    choices = [("", "—")] + [(f"{r.body_key}:{r.number}", f"{r.body[:2]} 第{r.number}号 {r.title[:30]}")
+    choices = [("", "—")] + [(f"{r.body_key}:{r.number}", _("%(body)s 第%(number)s号 %(title)s",
+                                                            body=BODY_SHORT_LABELS[r.body_key],
+                                                                         number=r.number, title=r.title[:30]))
                              for r in summary.appendix]
     for slot in form.featured:
         slot.case.choices = options(choices)
@@ -122,29 +128,29 @@ def unit_report(unit_id: int, year: int):
                 written_on=form.written_on.data.isoformat() if form.written_on.data else "", measures=form.measures.data or "",
                 follow_up=form.follow_up.data or "", cases_intro=form.cases_intro.data or "",
                 featured=featured, innovation=form.innovation.data or ""),
-                int(form.version.data) if form.version.data else None,
+                version_of(form) if form.version.data else None,
                 {(r.body_key, r.number) for r in summary.appendix})
-        except ValidationError as e:
-            form.form_errors.append(e.message)
+        except (ValidationError, Conflict) as e:
+            attach_error(form, e)
         else:
-            flash("草稿已保存。", "success")
+            flash(_("草稿已保存。"), "success")
             return redirect(url_for("reports.unit_report", unit_id=unit.id, year=year))
     return render_template("reports/unit.html", form=form, summary=summary, unit=unit, year=year,
-                           editable=editable), 422 if form.errors or form.form_errors else 200
+                           editable=editable), status_of(form)
 
 
-@bp.route("/unit/<int:unit_id>/<int:year>.pdf")
+@bp.route("/unit/<int:unit_id>/<year:year>.pdf")
 @page_required("reports")
 def unit_report_pdf(unit_id: int, year: int):
     unit = _unit_for(unit_id)
     params = {"unit_id": unit.id, "year": year}
-    if unit_summary.count_cases(unit.id, year) > report_jobs.INLINE_LIMIT:
-        job = report_jobs.start(current_user, "unit", params)
-        return redirect(url_for("reports.job", job_id=job.id))
+    if unit_summary.count_cases(unit.id, year) > INLINE_LIMIT:
+        job = jobs.submit(current_user, "unit", params)
+        return redirect(url_for("jobs.page", job_id=job.id))
     return pdf_response(unit_summary.render(params, lambda _: None), f"{year}年办理工作总结-{unit.name}.pdf")
 
 
-@bp.route("/district/<int:year>", methods=["GET", "POST"])
+@bp.route("/district/<year:year>", methods=["GET", "POST"])
 @page_required("district_report")
 def district_report(year: int):
     draft = district_draft(year)
@@ -161,56 +167,39 @@ def district_report(year: int):
             save_district_draft(current_user, year, DistrictNarrative(
                 written_on=form.written_on.data.isoformat() if form.written_on.data else "",
                 issuer=(form.issuer.data or "").strip(), **texts),
-                int(form.version.data) if form.version.data else None)
-        except ValidationError as e:
+                version_of(form) if form.version.data else None)
+        except (ValidationError, Conflict) as e:
             attach_error(form, e)
         else:
-            flash("草稿已保存。", "success")
+            flash(_("草稿已保存。"), "success")
             return redirect(url_for("reports.district_report", year=year))
     report = district.build(year)
     return render_template("reports/district.html", form=form, report=report, year=year, editable=editable), \
-        422 if form.errors or form.form_errors else 200
+        status_of(form)
 
 
-@bp.route("/district/<int:year>.pdf")
+@bp.route("/district/<year:year>.pdf")
 @page_required("district_report")
 def district_report_pdf(year: int):
     params = {"year": year}
-    if sum(district.case_counts(year).values()) > report_jobs.INLINE_LIMIT:
-        job = report_jobs.start(current_user, "district", params)
-        return redirect(url_for("reports.job", job_id=job.id))
+    if sum(district.case_counts(year).values()) > INLINE_LIMIT:
+        job = jobs.submit(current_user, "district", params)
+        return redirect(url_for("jobs.page", job_id=job.id))
     return pdf_response(district.render(params, lambda _: None), f"{year}年建议提案办理情况报告.pdf")
-
-
-def _own_job(job_id: int) -> ReportJob:
-    job = db.session.get(ReportJob, job_id)
-    if job is None or job.requested_by_id != current_user.id:
-        abort(404)
-    return job
-
-
-@bp.route("/jobs/<int:job_id>")
-@login_required
-def job(job_id: int):
-    return render_template("reports/job.html", job=_own_job(job_id))
-
-
-@bp.route("/jobs/<int:job_id>/download")
-@login_required
-def job_download(job_id: int):
-    job = _own_job(job_id)
-    if job.state != "done":
-        abort(404)
-    return send_file(report_jobs.job_path(job), mimetype="application/pdf", download_name=f"report-{job.id}.pdf")
 
 
 @bp.route("/cases/<int:case_id>/replies/<int:reply_id>/letter.pdf")
 @login_required
 def reply_letter(case_id: int, reply_id: int):
-    case = get_visible_case(current_user, case_id)
+    return letter_response(current_user, case_id, reply_id)
+
+
+def letter_response(user, case_id: int, reply_id: int):
+    """A reply's letter as a PDF, or 404 when the user may not read it (the API's download too)."""
+    case = get_visible_case(user, case_id)
     reply = db.session.get(Reply, reply_id)
     if reply is None or reply.case_id != case.id:
         abort(404)
-    if not may_read_draft(current_user, reply) or case.no_written_reply:
+    if not may_read_draft(user, reply) or case.no_written_reply:
         abort(404)  # 不需要书面答复: the reply is recorded, there is no letter
-    return pdf_response(reply_letter_pdf(reply), f"答复函-{case.number_label}.pdf")
+    return pdf_response(reply_letter_pdf(reply), f"答复函-第{case.number}号.pdf")

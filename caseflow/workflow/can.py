@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from caseflow.models import Assignment, Case, Disclosure, Reply
+from flask_babel import gettext as _
+
 from caseflow.extensions import db
-from caseflow.workflow import engine
+from caseflow.i18n import N_, Labels, aside
+from caseflow.models import Assignment, Case, Disclosure, Reply
+from caseflow.workflow import engine, spec
 
 
 @dataclass(frozen=True)
@@ -19,22 +22,23 @@ class Line:
 
 def about(target) -> str:
     if isinstance(target, Assignment):
-        return f"（{target.unit.name} · {target.role_label}）"
+        return aside("", f"{target.unit.name} · {target.role_label}")
     if isinstance(target, Disclosure):
-        return f"（第{db.session.get(Reply, target.reply_id).ordinal}次答复的公开）"
+        return aside("", _("第%(ordinal)s次答复的公开", ordinal=db.session.get(Reply, target.reply_id).ordinal))
     return ""
 
 
-NO_ROWS = {"assignment": "本件尚未交办给任何单位。", "disclosure": "本件还没有签发的答复可以公开。"}
+NO_ROWS = Labels({"assignment": N_("本件尚未交办给任何单位。"), "disclosure": N_("本件还没有签发的答复可以公开。")})
 
 
 def explain(user, case: Case, assignment_id: int | None = None) -> list[Line]:
     """A line for every people's action: on each row it can act on, or one saying there is none."""
-    lines = [Line(a.action["name"], a.action["label"], about(a.target), a.decision)
+    lines = [Line(a.action["name"], spec.action_label(a.action["name"]), about(a.target), a.decision)
              for a in engine.answers(user, case)
              if assignment_id is None or not isinstance(a.target, Assignment) or a.target.id == assignment_id]
     answered = {line.name for line in lines}
     for a in engine.user_actions(case.body):
         if a["name"] not in answered:
-            lines.append(Line(a["name"], a["label"], "", engine.Decision(False, NO_ROWS[a["acts_on"]], "state")))
+            lines.append(Line(a["name"], spec.action_label(a["name"]), "",
+                              engine.Decision(False, NO_ROWS[a["acts_on"]], "state")))
     return lines

@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from transitions import Machine
 
 from caseflow import clock, facts
 from caseflow.errors import Conflict, PermissionDenied, ServiceError, ValidationError
 from caseflow.extensions import db
+from caseflow.i18n import join
 from caseflow.models import Assignment, Case, Disclosure, Event, Proposer
 from caseflow.workflow import spec
-from caseflow.workflow.guards import GUARDS
+from caseflow.workflow.guards import GUARD_FIELDS, GUARDS
 from caseflow.workflow.schema import destinations, validate
 
 SYSTEM = spec.SYSTEM
@@ -156,23 +158,24 @@ def allowed(actor: Actor | None, name: str, *, case: Case, assignment: Assignmen
 
 
 def _who(actor: Actor | None, a: dict[str, Any], case: Case, assignment: Assignment | None) -> Decision:
-    label = a["label"]
+    label = spec.action_label(a["name"])
     if actor is None or not getattr(actor, "role", None):
-        return Decision(False, "请先登录。", "login")
+        return Decision(False, _("请先登录。"), "login")
     if actor.role not in a["roles"]:
         people = [spec.role_label(r) for r in a["roles"] if r != SYSTEM]
-        reason = f"只有{'、'.join(people)}可以{label}。" if people else f"“{label}”由系统自动执行。"
+        reason = _("只有%(who)s可以%(action)s。", who=join(people), action=label) if people else \
+            _("“%(action)s”由系统自动执行。", action=label)
         return Decision(False, reason, "role")
     scope = spec.scope_of(actor.role)
     if scope == "own" and actor.proposer_id not in {p.id for p in case.proposers}:
-        return Decision(False, f"只有本件的提出人可以{label}。", "relation")
+        return Decision(False, _("只有本件的提出人可以%(action)s。", action=label), "relation")
     if scope == "unit" and not _related(actor, a["relation"], case, assignment):
-        whose = {"own_unit": assignment.unit.name if assignment else "", "lead_unit": "本件的主办单位",
-                 "case_unit": "本件的承办单位"}[a["relation"]]
-        return Decision(False, f"只有{whose}可以{label}。", "relation")
+        whose = {"own_unit": assignment.unit.name if assignment else "", "lead_unit": _("本件的主办单位"),
+                 "case_unit": _("本件的承办单位")}[a["relation"]]
+        return Decision(False, _("只有%(who)s可以%(action)s。", who=whose, action=label), "relation")
     if assignment is not None and a.get("assignment_roles") and assignment.role not in a["assignment_roles"]:
-        parts = "、".join(spec.assignment_role_label(r) for r in a["assignment_roles"])
-        return Decision(False, f"只有{parts}单位可以{label}。", "relation")
+        parts = join(spec.assignment_role_label(r) for r in a["assignment_roles"])
+        return Decision(False, _("只有%(parts)s单位可以%(action)s。", parts=parts, action=label), "relation")
     return OK
 
 
@@ -195,7 +198,8 @@ def _state(a: dict[str, Any], case: Case, assignment, disclosure, explain: bool 
                 return Decision(False, code="state")
             current = spec.state_label(case.body, machine, row.state)
             last = _last_change(case, row if machine == "assignment" else None) if machine != "disclosure" else ""
-            return Decision(False, f"当前状态为“{current}”{last}，不能{a['label']}。", "state")
+            return Decision(False, _("当前状态为“%(state)s”%(last)s，不能%(action)s。", state=current, last=last,
+                                     action=spec.action_label(a["name"])), "state")
     return OK
 
 
@@ -208,7 +212,7 @@ def _last_change(case: Case, assignment: Assignment | None) -> str:
     if event is None:
         return ""
     at = event.at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-    return f"（{actor_name(event)}于 {at} {spec.action_label(event.transition)}）"
+    return _("（%(who)s于 %(at)s %(action)s）", who=actor_name(event), at=at, action=spec.action_label(event.transition))
 
 
 def actor_name(event: Event) -> str:
@@ -217,7 +221,7 @@ def actor_name(event: Event) -> str:
         return event.actor.name
     proposer_id = (event.payload or {}).get("proposer_id")
     proposer = db.session.get(Proposer, proposer_id) if proposer_id else None
-    return proposer.name if proposer else "系统"
+    return proposer.name if proposer else _("系统")
 
 
 def _input(c: Context) -> Decision:
@@ -228,7 +232,7 @@ def _input(c: Context) -> Decision:
                 return Decision(False, spec.missing_message(name), "required", name)
     for name in c.action.get("guards", ()):
         if reason := GUARDS[name](c):
-            return Decision(False, reason, "guard")
+            return Decision(False, reason, "guard", GUARD_FIELDS.get(name))
     return OK
 
 
@@ -306,24 +310,36 @@ def can_follow(name: str, *, case: Case, assignment: Assignment | None = None) -
     return bool(_state(action(case.body, name), case, assignment, None, explain=False))
 
 
-def _move_and_record(actor, a: dict[str, Any], case: Case, assignment, disclosure, comment: str,
-                     payload: dict[str, Any] | None, to: str | None = None) -> Event:
-    row = {"case": case, "assignment": assignment, "disclosure": disclosure}[a["acts_on"]]
-    before = after = None
-    if a.get("to"):
-        choices = destinations(a["to"][a["acts_on"]])
-        dest = to if len(choices) > 1 else choices[0]
-        if dest not in choices:
-            raise ValueError(f"action {a['name']!r} moves to one of {choices}, not {to!r}")
-        before = row.state
-        workflow(case.body).machines[a["acts_on"]].events[trigger(a, dest)].trigger(row)
-        after = row.state
+def move(a: dict[str, Any], body: str, row: Any, to: str | None = None) -> tuple[str | None, str | None]:
+    """Move ``row`` as action ``a`` does (when it has a ``to``): its state before and after, as the
+    action's Event records them (None, None for an action that moves nothing)."""
+    if not a.get("to"):
+        return None, None
+    choices = destinations(a["to"][a["acts_on"]])
+    dest = to if len(choices) > 1 else choices[0]
+    if dest not in choices:
+        raise ValueError(f"action {a['name']!r} moves to one of {choices}, not {to!r}")
+    before = row.state
+    workflow(body).machines[a["acts_on"]].events[trigger(a, dest)].trigger(row)
+    return before, row.state
+
+
+def event_fields(actor: Actor | None, a: dict[str, Any], comment: str, payload: dict[str, Any] | None,
+                 before: str | None, after: str | None) -> dict[str, Any]:
+    """The columns of an action's Event besides its case and assignment."""
     payload = dict(payload or {})
     if actor is not None and actor.id is None:  # a proposer's personal link
         payload["proposer_id"] = actor.proposer_id
+    return {"actor_id": actor.id if actor is not None else None, "transition": a["name"], "from_state": before,
+            "to_state": after, "comment": comment.strip(), "payload": payload}
+
+
+def _move_and_record(actor, a: dict[str, Any], case: Case, assignment, disclosure, comment: str,
+                     payload: dict[str, Any] | None, to: str | None = None) -> Event:
+    row = {"case": case, "assignment": assignment, "disclosure": disclosure}[a["acts_on"]]
+    before, after = move(a, case.body, row, to)
     event = Event(case=case, assignment_id=assignment.id if assignment is not None else None,
-                  actor_id=actor.id if actor is not None else None, transition=a["name"], from_state=before,
-                  to_state=after, comment=comment.strip(), payload=payload)
+                  **event_fields(actor, a, comment, payload, before, after))
     db.session.add(event)
     facts.mark(case)  # its statistics' facts are written anew before the transaction commits
     return event
@@ -338,8 +354,10 @@ class Answer:
     decision: Decision
 
 
-def answers(actor: Actor | None, case: Case) -> list[Answer]:
-    """Every people's action of ``case``'s rule book on every row it can act on, answered."""
+def answers(actor: Actor | None, case: Case, explain: bool = True) -> list[Answer]:
+    """Every people's action of ``case``'s rule book on every row it can act on, answered
+    (``explain=False``: refusals without the reason's look-ups, for a page that offers only what
+    is allowed)."""
     targets = {"case": [case], "assignment": list(case.assignments),
                "disclosure": list(db.session.scalars(select(Disclosure).where(Disclosure.case_id == case.id)
                                                      .order_by(Disclosure.id)))}
@@ -347,5 +365,5 @@ def answers(actor: Actor | None, case: Case) -> list[Answer]:
     for a in user_actions(case.body):
         for target in targets[a["acts_on"]]:
             rows = {a["acts_on"]: target} if a["acts_on"] != "case" else {}
-            out.append(Answer(a, target, allowed(actor, a["name"], case=case, **rows)))
+            out.append(Answer(a, target, allowed(actor, a["name"], case=case, explain=explain, **rows)))
     return out

@@ -1,5 +1,8 @@
 """Reading the workflow YAML files: ``extends`` resolved, line numbers kept for error messages.
 
+Labels and messages are Chinese in the files (the msgids: caseflow/i18n.py extracts them); the
+functions here give them in the request's language.
+
 The files are the single source of the vocabularies: roles, assignment roles, states and their
 named groups, actions. The engine builds its machines and answers from them; the models build
 their CHECK constraints from them. Code names a group (``group("case", "void")``), never a list
@@ -12,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from caseflow.i18n import translate
 
 WORKFLOW_DIR = Path(__file__).resolve().parents[2] / "workflows"
 BODIES = ("npc_suggestion", "cppcc_proposal")
@@ -107,7 +112,7 @@ def roles() -> tuple[str, ...]:
 
 
 def role_label(role: str) -> str:
-    return _shared("roles")[role]["label"]
+    return translate(_shared("roles")[role]["label"])
 
 
 @cache
@@ -126,7 +131,7 @@ def assignment_roles() -> tuple[str, ...]:
 
 
 def assignment_role_label(role: str) -> str:
-    return _shared("assignment_roles")[role]["label"]
+    return translate(_shared("assignment_roles")[role]["label"])
 
 
 @cache
@@ -151,7 +156,7 @@ def page_roles(page: str) -> tuple[str, ...]:
 
 def missing_message(field: str) -> str:
     """What a clerk reads next to a required field left empty."""
-    return _shared("fields")[field]
+    return translate(_shared("fields")[field])
 
 
 @cache
@@ -173,7 +178,7 @@ def group(machine: str, name: str) -> tuple[str, ...]:
 
 
 def state_label(body: str, machine: str, state: str) -> str:
-    return load(body)[machine]["states"].get(state, state)
+    return translate(load(body)[machine]["states"].get(state, state))
 
 
 @cache
@@ -183,8 +188,8 @@ def actions(body: str) -> dict[str, dict[str, Any]]:
 
 
 def action_label(name: str) -> str:
-    """The Chinese label of an action (an event's ``transition``), looked up in any workflow."""
+    """The label of an action (an event's ``transition``), looked up in any workflow."""
     for body in BODIES:
         if name in actions(body):
-            return actions(body)[name]["label"]
+            return translate(actions(body)[name]["label"])
     return name

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.pages import (
     action, expect_flash, expect_state, expect_timeline, expect_unit, no_action, radio_in_group, submit,
@@ -58,6 +58,20 @@ STORIES = [
           "li_daibiao", "李建平", "李建平（新华街道社区卫生服务中心）", "13912340101", JIANGUAN, XINHUA,
           "正在解决", "解决采纳"),
 ]
+
+
+def pdf(label: str) -> dict:
+    """A small PDF as the file chooser would give it, different for every upload."""
+    return {"name": f"{label}.pdf", "mimeType": "application/pdf",
+            "buffer": f"%PDF-1.4\n% {label}\n%%EOF\n".encode()}
+
+
+def downloaded_back(page: Page, where: Locator, upload: dict) -> None:
+    """The uploaded file is linked by its name in ``where`` and downloads byte for byte."""
+    link = where.get_by_role("link", name=upload["name"]).first
+    expect(link).to_be_visible()
+    response = page.request.get(link.get_attribute("href"))
+    assert response.ok and response.body() == upload["buffer"], upload["name"]
 
 
 @pytest.mark.parametrize("story", STORIES, ids=[s.tag for s in STORIES])
@@ -128,7 +142,15 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     row.get_by_role("link", name=s.title).click()
     expect(lead.locator("main h1")).to_have_text(s.title)
     no_action(lead, "拟写答复")  # not before 签收
+    second_window = lead.context.new_page()  # the same handler, in a tab opened before the 签收
+    second_window.goto(lead.url)
     submit(lead, action(lead, "签收", s.lead.short), "签收", "已签收。")
+    with second_window.expect_navigation():  # the old tab learns who did it, on the case page itself
+        action(second_window, "签收", s.lead.short).get_by_role("button", name="签收", exact=True).click()
+    expect(second_window.locator("main .alert-warning")).to_contain_text(f"（{s.lead.handler_name}于")
+    expect(second_window.locator("main h1")).to_have_text(s.title)
+    expect_unit(second_window, s.lead.name, "主办", "办理中")
+    second_window.close()
     expect_unit(lead, s.lead.name, "主办", "办理中")
     expect_state(lead, "办理中")  # every lead unit has signed (DESIGN: co units do not hold the case back)
     expect_unit(lead, s.co.name, "会办", "待签收")
@@ -144,9 +166,13 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
     opinion_text = f"{s.co.name}会办意见：同意主办单位方案，本单位负责协调沿线居民意见。"
     opinion = action(co, "提交会办意见")
     opinion.get_by_label("会办意见", exact=True).fill(opinion_text)
+    opinion_pdf = pdf(f"{s.co.name}会办意见附件")
+    opinion.get_by_label("附件（可选）", exact=True).set_input_files(opinion_pdf)
     submit(co, opinion, "提交会办意见", "已提交会办意见。")
     expect_unit(co, s.co.name, "会办", "已提交会办意见")
-    expect(co.locator("main section").filter(has=co.locator("h2", has_text="会办意见"))).to_contain_text(opinion_text)
+    opinions = co.locator("main section").filter(has=co.locator("h2", has_text="会办意见"))
+    expect(opinions).to_contain_text(opinion_text)
+    downloaded_back(co, opinions, opinion_pdf)
     no_action(co, "拟写答复")
     shot(co, "05-case-co-opinion-sent")
 
@@ -159,8 +185,11 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
         form.get_by_label("联系电话", exact=True).fill(contact_phone)
         form.get_by_label("办理结果分类", exact=True).select_option(label=result)
         form.get_by_label("答复正文", exact=True).fill(text)
+        letter = pdf(f"{doc_number} 答复函")
+        form.get_by_label("答复函 PDF（可选）", exact=True).set_input_files(letter)
         shot(lead, name)
         submit(lead, form, "拟写答复", "答复稿已保存，待单位负责人签发。")
+        downloaded_back(lead, lead.locator("main section.draft"), letter)  # the handler's saved draft shows it
         expect_timeline(lead, f"{s.lead.handler_name} · 拟写答复")
         no_action(lead, "签发答复")  # a handler drafts, only the leader signs
 
@@ -170,12 +199,15 @@ def test_full_lifecycle_in_the_browser(ui, story: Story):
         waiting = boss.locator("main .card").filter(has=boss.locator("h2", has_text="待签发的答复"))
         expect(waiting).to_contain_text(s.title)
         if ordinal == 1:
-            shot(boss, "07-inbox-lead-leader")
+            shot(boss, "07-inbox-lead-leader")  # sorts before 07-sign-form
         waiting.get_by_role("link", name=re.compile(re.escape(s.title))).click()
         sign = action(boss, "签发答复", s.lead.short)
         expect(sign).to_contain_text(doc)  # the leader reads the draft before signing it
+        downloaded_back(boss, sign, pdf(f"{doc} 答复函"))  # and the letter the handler attached
         expect(sign.get_by_role("link", name="预览答复函 PDF")).to_be_visible()
         sign.get_by_label("我已阅读答复稿和答复函预览，同意签发").check()
+        if ordinal == 1:
+            shot(boss, "07-sign-form")
         submit(boss, sign, "签发答复", "答复已签发并送达提出人。")
         expect_state(boss, "已答复")
         expect_unit(boss, s.lead.name, "主办", "已答复")

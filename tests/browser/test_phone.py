@@ -24,7 +24,7 @@ def test_public_portal_on_a_phone(ui):
     ui.shot(page, "phone-public-list")
 
     rows.first.locator("a").click()
-    expect(page.locator("main .prose").first).not_to_be_empty()
+    expect(page.locator("main .prose").first).not_to_be_empty()  # a case handled again shows both replies
     _fits_the_screen(page)
     ui.shot(page, "phone-public-detail")
 

@@ -2,6 +2,7 @@
 the dispatcher's narrative, in the PDF and through its editor."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from caseflow.errors import Conflict, PermissionDenied
-from caseflow.models import ReportDraft, ReportJob
+from caseflow.models import ReportDraft, Job
 from caseflow.reports import district
-from caseflow.services import report_jobs
+from caseflow.web import reports as report_pages
 from caseflow.services.report_drafts import DistrictNarrative, save_district_draft
 from tests.conftest import csrf_token
 from tests.reports import pdf as pdfcheck
@@ -123,23 +124,27 @@ def test_editor_saves_validates_and_refuses_stale_versions(w, login, db):
     assert ok.status_code == 302
     draft = db.session.scalars(select(ReportDraft)).one()
     assert (draft.sections["overview"], draft.sections["written_on"], draft.version) == ("概况", "2025-12-20", 1)
-    stale = c.post("/reports/district/2025", data={**form, "written_on": "", "overview": "旧页面"})
+    typed = "旧页面上写了很久的一段概况"
+    stale = c.post("/reports/district/2025", data={**form, "written_on": "", "overview": typed})
     assert stale.status_code == 409
     assert draft.sections["overview"] == "概况"
+    shown = stale.get_data(as_text=True)  # the editor again, with what was typed and why it was not saved
+    assert re.search(rf'<textarea[^>]*name="overview"[^>]*>\s*{typed}</textarea>', shown)
+    assert "该记录已被他人修改" in shown
     read_only = login(w["supervisor"])
     assert read_only.post("/reports/district/2025", data={**form, "csrf_token": csrf_token(
         read_only.get("/reports/district/2025").get_data(as_text=True)), "version": "1"}).status_code == 403
 
 
 def test_a_large_district_report_renders_through_a_job(app, w, login, db, monkeypatch):
-    monkeypatch.setattr(report_jobs, "INLINE_LIMIT", 1)
-    monkeypatch.setitem(app.config, "REPORT_JOBS_INLINE", True)
+    monkeypatch.setattr(report_pages, "INLINE_LIMIT", 1)
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)
     c = login(w["dispatcher"])
     r = c.get("/reports/district/2025.pdf")
-    assert r.status_code == 302 and "/reports/jobs/" in r.location
-    job = db.session.scalars(select(ReportJob)).one()
+    assert r.status_code == 302 and "/jobs/" in r.location
+    job = db.session.scalars(select(Job)).one()
     assert (job.kind, job.state, job.progress) == ("district", "done", 100)
-    download = c.get(f"/reports/jobs/{job.id}/download")
+    download = c.get(f"/jobs/{job.id}/download")
     assert download.data.startswith(b"%PDF")
     download.close()
 

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from caseflow.demo.seed import seed_demo
-from caseflow.models import Assignment, ReportJob, Reply, Unit
+from caseflow.models import Assignment, Job, Reply, Unit
 from caseflow.reports import unit_summary
 from caseflow.reports.letters import reply_letter_pdf
 from caseflow.reports.render import RefusedURL, RestrictedFetcher, html_to_pdf
-from caseflow.services import report_jobs
+from caseflow.services import jobs
 from tests.reports import pdf as pdfcheck
 from tests.service.world import START, World
 
@@ -133,21 +133,21 @@ def test_large_report_renders_through_a_job(app, db, make, frozen_clock, monkeyp
         db.session.add(Assignment(case=case, unit_id=w.lead.id, role="lead", state="pending",
                                   original_due_date=START, due_date=START))
     db.session.commit()
-    monkeypatch.setitem(app.config, "REPORT_JOBS_INLINE", True)
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)
     seen = []
-    real = report_jobs.RENDERERS["unit"]
-    monkeypatch.setitem(report_jobs.RENDERERS, "unit", lambda p, progress: real(p, lambda v: (seen.append(v), progress(v))))
+    real = jobs.HANDLERS["unit"]
+    monkeypatch.setitem(jobs.HANDLERS, "unit", lambda job, progress: real(job, lambda v: (seen.append(v), progress(v))))
     c = login(w["lead_handler"])
     r = c.get(f"/reports/unit/{w.lead.id}/2025.pdf")
-    assert r.status_code == 302 and "/reports/jobs/" in r.location
-    job = db.session.scalars(select(ReportJob)).one()
+    assert r.status_code == 302 and "/jobs/" in r.location
+    job = db.session.scalars(select(Job)).one()
     assert (job.state, job.progress) == ("done", 100) and 50 in seen
     page = c.get(r.location).get_data(as_text=True)
-    assert "报告已生成" in page and "100%" in page
-    download = c.get(f"/reports/jobs/{job.id}/download")
+    assert "报告已生成" in page and f"/jobs/{job.id}/download" in page
+    download = c.get(f"/jobs/{job.id}/download")
     assert download.data.startswith(b"%PDF") and b"%%EOF" in download.data[-1024:]
     download.close()
-    assert login(w["other_handler"]).get(f"/reports/jobs/{job.id}").status_code == 404
+    assert login(w["other_handler"]).get(f"/jobs/{job.id}").status_code == 404
 
 
 def test_font_names_are_configurable(app, db, make, tmp_path, frozen_clock, monkeypatch):

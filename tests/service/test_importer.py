@@ -1,4 +1,5 @@
-"""交办清单 import: all rows checked first, all-or-nothing, through the same services as the UI."""
+"""交办清单 import: all rows checked first, all-or-nothing; the cases as the services make them
+(that the batch writes what the services write: test_cases_batch.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -9,9 +10,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from caseflow.models import Assignment, Case, Event, Proposer, Reminder
+from caseflow.import_template import template_bytes
 from caseflow.services import importer
 from caseflow.xlsx import safe_cell, workbook_bytes
-from tests.service.world import START, World
+from tests.service.world import sheet_world
 
 HEADER = ["编号", "标题", "类别", "领衔代表/提案者", "联名", "主办单位", "会办单位", "交办日期", "办理期限", "重点督办",
           "公开意愿", "正文"]
@@ -31,10 +33,7 @@ def xlsx(rows, header=HEADER) -> BytesIO:
 
 @pytest.fixture
 def w(make, db, frozen_clock):
-    frozen_clock(START)
-    world = World(make, db)
-    make.category(name="城市建设", year=2025)
-    return world
+    return sheet_world(make, db, frozen_clock)
 
 
 def row(n, **kw):
@@ -88,7 +87,8 @@ def test_every_bad_row_is_listed_and_nothing_is_saved(w, db):
         (6, "交办日期", "日期“2025-02-30”无法识别或不存在（可写 2023-03-01、2023/3/1、2023年3月1日）"),
         (7, "会办单位", "“主办单位”同时列为主办和会办"),
         (9, "编号", "编号必须是正整数"),
-        (10, "公开意愿", "公开意愿只能填 同意公开 / 仅公开标题 / 不同意公开"),
+        (10, "公开意愿", "公开意愿“随便”无法识别，可填：同意公开 / 同意全文公开 / 全文公开 / 公开 / 是 / √；"
+                       "仅公开标题 / 部分公开 / 摘要公开；不同意公开 / 不公开 / 否 / ×（留空视为同意全文公开）"),
         (11, "交办日期", "日期“明天”无法识别或不存在（可写 2023-03-01、2023/3/1、2023年3月1日）"),
     ]
     assert result.created == 0 and result.skipped_empty == 1
@@ -148,18 +148,14 @@ def test_row_limit(w, monkeypatch):
 
 def test_a_failure_while_creating_rolls_back_every_row(w, db, monkeypatch):
     before = _counts(db)
-    from caseflow.services import cases
+    from caseflow import facts
 
-    real_assign = cases.assign_case
+    def disk_full(case_ids):  # the last step, after every case, event and reminder was written
+        raise RuntimeError("disk full")
 
-    def fail_on_third(actor, case, units, **kw):
-        if case.number == 3:
-            raise RuntimeError("disk full")
-        return real_assign(actor, case, units, **kw)
-
-    monkeypatch.setattr(cases, "assign_case", fail_on_third)
+    monkeypatch.setattr(facts, "refresh", disk_full)
     with pytest.raises(RuntimeError):
-        importer.run(w["dispatcher"], xlsx([row(n) for n in range(1, 5)]), w.session)
+        importer.run(w["dispatcher"], xlsx([row(n, 联名="新人") for n in range(1, 5)]), w.session)
     assert _counts(db) == before
 
 
@@ -171,8 +167,9 @@ def test_only_the_dispatcher_imports(w):
 
 
 def test_template_has_the_expected_columns():
-    ws = load_workbook(BytesIO(importer.template_bytes())).active
-    assert [c.value for c in ws[1]] == importer.TEMPLATE_HEADERS
+    ws = load_workbook(BytesIO(template_bytes())).active
+    assert [c.value for c in ws[1]] == ["编号", "标题", "分类", "领衔代表/提案者", "联名", "主办单位", "会办单位", "交办日期",
+                                       "办理期限", "重点督办", "公开意愿", "正文"]
     assert ws.freeze_panes == "A2"
 
 
@@ -184,3 +181,29 @@ def test_export_neutralises_formulas_and_keeps_dates():
     assert ws["B2"].is_date and ws["B2"].value.date() == date(2025, 3, 3)
     assert ws.freeze_panes == "A2"
     assert safe_cell(5) == 5
+
+
+def test_long_titles_future_dates_early_deadlines_and_unknown_categories_are_row_errors(w, db):
+    before = _counts(db)
+    rows = [
+        row(1, 标题="长" * 301),                  # row 2
+        row(2, 交办日期="2025-03-04"),             # row 3: the day after today (START, 2025-03-03)
+        row(3, 办理期限="2025-03-03"),             # row 4: due on the 交办 day itself
+        row(4, 类别="不存在的分类"),                # row 5: nothing like 城市建设, so no suggestion
+    ]
+    result = importer.run(w["dispatcher"], xlsx(rows), w.session)
+    assert [(e.row, e.column, e.reason) for e in result.errors] == [
+        (2, "标题", "标题超过300字"),
+        (3, "交办日期", "交办日期晚于今天"),
+        (4, "办理期限", "办理期限早于交办日期"),
+        (5, "分类", "未知分类“不存在的分类”"),
+    ]
+    assert _counts(db) == before
+
+
+def test_a_unit_by_its_short_name_and_a_number_saved_as_a_decimal(w, make, db):
+    unit = make.unit("区建设和管理委员会", short_name="区建管委")
+    result = importer.run(w["dispatcher"], xlsx([row(12.0, 主办="区建管委", 会办="")]), w.session)
+    assert (result.errors, result.created) == ([], 1)
+    case = db.session.scalars(select(Case).where(Case.number == 12)).one()
+    assert [a.unit_id for a in case.assignments] == [unit.id]

@@ -269,9 +269,9 @@ def test_publish_respects_consent_and_redaction(w):
         disclosure.publish(w["dispatcher"], d.id, d.version, "full", "答复正文")
     case2 = w.evaluated()
     d2 = w.disclosure_of(case2)
-    for text, problem in [("请致电13912345678联系", "电话号码"), ("座机 021-62345678", "电话号码"),
-                          ("身份证310105198001011234", "身份证号码"), ("住址：长宁区某路1号", "提出人地址"),
-                          ("邮箱 p@example.com", "提出人邮箱")]:
+    for text, problem in [("请致电13912345678联系", "手机号码「13912345678」"), ("座机 021-62345678", "固定电话"),
+                          ("身份证310105198001011234", "身份证号码"), ("住址：长宁区某路1号", "门牌地址「长宁区某路1号」"),
+                          ("邮箱 p@example.com", "电子邮箱「p@example.com」"), ("写信至 zhao@cs.gov.cn", "电子邮箱")]:
         with pytest.raises(ValidationError, match=problem):
             disclosure.publish(w["dispatcher"], d2.id, d2.version, "full", text)
     assert d2.state == "pending"

@@ -62,6 +62,7 @@ CALLS = {
     "sign_reply": lambda u, r, w: handling.sign_reply(u, r.draft.id, r.draft.version),
     "second_reply": lambda u, r, w: handling.sign_reply(u, r.draft.id, r.draft.version),
     "give_feedback": lambda u, r, w: feedback.give_feedback(u, r.case.id, r.case.version, "satisfied"),
+    "evaluate_merged": lambda u, r, w: feedback.evaluate_merged(u, r.case.id, r.case.version, "satisfied"),
     "evaluation_lapsed": lambda u, r, w: feedback.record_no_response(u, r.case.id, r.case.version),
     "follow_up": lambda u, r, w: handling.record_follow_up(u, r.case.id, "after", "已落实"),
     "publish": lambda u, r, w: disclosure.publish(u, r.disclosure.id, r.disclosure.version, "full", "已研究落实。"),

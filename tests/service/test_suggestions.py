@@ -6,39 +6,20 @@ import pytest
 from caseflow.errors import PermissionDenied
 from caseflow.models import UnitSuggestion
 from caseflow.services import cases, suggestion_log, suggestions
+from tests import suggest_district
 from tests.service.world import START, World
 
 
-@pytest.fixture(autouse=True)
-def fresh_models():
-    """Each test rolls its rows back: a model cached by an earlier test must not answer here."""
-    suggestions.forget_models()
-    yield
-    suggestions.forget_models()
+pytestmark = pytest.mark.usefixtures("fresh_models")
 
 
 @pytest.fixture
 def district(make, frozen_clock):
     frozen_clock(START)
-    d = type("District", (), {})()
-    d.dispatcher = make.user("dispatcher")
-    d.session = make.session(year=2025)
-    d.traffic, d.schools, d.health = make.unit("区交通委"), make.unit("区教育局"), make.unit("区卫健委")
-    d.finance = make.unit("区财政局")
-    return d
+    return suggest_district.district(make)
 
 
-def _past(make, d, title, lead, co=()):
-    return make.assigned_case(d.dispatcher, [lead], co_units=list(co), title=title, session=d.session)
-
-
-def _history(make, d):
-    _past(make, d, "关于缓解城南停车难问题的建议", d.traffic)
-    _past(make, d, "关于解决城北停车难问题的建议", d.traffic, co=[d.finance])
-    _past(make, d, "关于新建城东停车场的建议", d.traffic, co=[d.finance])
-    _past(make, d, "关于增加小学学位的建议", d.schools)
-    _past(make, d, "关于改善学校食堂的建议", d.schools)
-    _past(make, d, "关于提升社区医院服务的建议", d.health)
+_past, _history = suggest_district.past, suggest_district.history
 
 
 def test_the_unit_of_near_identical_past_cases_comes_first_with_them_as_support(make, district):
@@ -134,14 +115,28 @@ def test_hit_rate_counts_first_and_top_three_choices(make, district):
     assert suggestion_log.hit_rate(body="npc_suggestion").decided == 0
 
 
-def test_a_handler_may_not_ask_for_suggestions_or_similar_cases(make, district):
+def test_a_handler_may_not_ask_for_suggestions_and_a_proposer_not_for_similar_cases(make, district):
     d = district
     new = make.case(session=d.session, title="关于解决城西停车难问题的建议")
     handler = make.user("handler", unit=d.traffic)
     with pytest.raises(PermissionDenied):
         suggestions.suggest_units(handler, new.id)
+    proposer = make.user("proposer", proposer=new.lead_proposer)
     with pytest.raises(PermissionDenied):
-        suggestions.similar_cases(handler, new.id)
+        suggestions.similar_cases(proposer, new.id)
+
+
+def test_a_unit_handler_sees_only_the_similar_cases_of_their_own_unit(make, district):
+    d = district
+    own = _past(make, d, "关于解决城南停车难问题的建议", d.traffic)
+    foreign = _past(make, d, "关于解决城南停车难问题的建议", d.schools)
+    asked = _past(make, d, "关于解决城北停车难问题的建议", d.traffic)
+    handler = make.user("handler", unit=d.traffic)
+    shown = {s.case.case_id for s in suggestions.similar_cases(handler, asked.id).same_session}
+    assert shown == {own.id}
+    # the dispatcher, who sees every case, is shown both
+    shown = {s.case.case_id for s in suggestions.similar_cases(d.dispatcher, asked.id).same_session}
+    assert shown >= {own.id, foreign.id}
 
 
 def test_a_process_without_a_model_answers_pending_while_it_builds_in_the_background(

@@ -93,3 +93,11 @@ class World:
 
     def disclosure_of(self, case: Case) -> Disclosure:
         return self.db.session.query(Disclosure).filter_by(case_id=case.id, state="pending").one()
+
+
+def sheet_world(make, db, frozen_clock) -> World:
+    """The district on START with the category 城市建设 of 2025: what the 交办清单 tests import into."""
+    frozen_clock(START)
+    world = World(make, db)
+    make.category(name="城市建设", year=2025)
+    return world

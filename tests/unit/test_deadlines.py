@@ -133,7 +133,7 @@ def test_working_days_edge_cases(cal):
     assert cal.add_working_days(holiday, 0) == holiday
     assert cal.working_days_between(holiday, holiday) == 0
     assert cal.working_days_between(date(2023, 10, 11), date(2023, 9, 28)) == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must be >= 0, got -1"):
         cal.add_working_days(holiday, -1)
 
 
@@ -144,6 +144,12 @@ def test_calendar_copies_overrides():
     assert cal.is_workday(date(2024, 1, 2))
     with pytest.raises(TypeError):
         cal.overrides[date(2024, 1, 3)] = False  # type: ignore[index]
+
+
+def test_calendar_years_given_as_a_list_are_a_frozen_set():
+    cal = WorkCalendar({}, [2024, 2025, 2024])  # type: ignore[arg-type]
+    assert cal.years == frozenset({2024, 2025}) and isinstance(cal.years, frozenset)
+    assert cal.missing_years([2023, 2024]) == [2023]
 
 
 @pytest.mark.parametrize(
@@ -169,7 +175,7 @@ def test_add_months(start, months, expected):
 
 
 def test_add_months_negative():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="months must be >= 0, got -1"):
         add_months(date(2024, 1, 31), -1)
 
 
@@ -184,7 +190,7 @@ def test_deadline_rule_due(cal):
 @pytest.mark.parametrize(
     ("mapping", "message"),
     [
-        ({"months": 3, "days": 10}, "exactly one"),
+        ({"months": 3, "days": 10}, "^deadline needs exactly one non-zero value of months, working_days or days"),
         ({"months": 1, "working_days": 5}, "exactly one"),
         ({}, "exactly one"),
         ({"months": 0}, "exactly one"),

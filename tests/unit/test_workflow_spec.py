@@ -91,7 +91,8 @@ def test_unknown_role_in_the_body_file_names_the_body_file(tmp_path):
 
 def test_unit_role_without_relation(tmp_path):
     path = _folder(tmp_path, body="actions:\n  - name: close\n    roles: [handler]\n")
-    assert "lets unit roles take it: relation must be one of" in _error(path)
+    assert _error(path) == (f"cppcc_proposal.yaml:{_line_of(path, 'name: close')}: action 'close' lets unit roles "
+                            "take it: relation must be one of ('own_unit', 'lead_unit', 'case_unit')")
 
 
 @pytest.mark.parametrize("key", ["states", "roles"])
@@ -110,7 +111,8 @@ def test_an_action_allowed_in_no_state_of_its_row_is_refused(tmp_path):
 
 def test_unknown_action_key_and_unknown_group_state(tmp_path):
     path = _folder(tmp_path, body="actions:\n  - name: close\n    rolse: [dispatcher]\n")
-    assert "action 'close' has unknown keys ['rolse']" in _error(path)
+    assert _error(path) == (f"cppcc_proposal.yaml:{_line_of(path, 'name: close')}: "
+                            "action 'close' has unknown keys ['rolse']")
     path = _folder(tmp_path, "    void: [withdrawn, merged]", "    void: [withdrawn, buried]")
     assert "group 'void' of 'case' names unknown state 'buried'" in _error(path)
 
@@ -143,3 +145,52 @@ def test_diagram_command(app, tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "stateDiagram-v2" in text and "replied --> rehandling: 提交评价 (proposer、dispatcher)" in text
     assert "pending --> accepted: 签收 (handler、unit_leader)" in text
+
+
+@pytest.mark.parametrize(("name", "override", "problem"), [
+    ("close", "acts_on: session",
+     "action 'close' acts on 'session': must be one of ('case', 'assignment', 'disclosure')"),
+    ("close", "relation: own_unit", "action 'close' has a relation but no unit role"),
+    ("close", "assignment_roles: [lead]",
+     "action 'close' names assignment roles or own_unit but does not act on an assignment"),
+    ("accept", "assignment_roles: [boss]", "action 'accept' names unknown assignment role 'boss'"),
+    ("close", "roles: [handler]\n    relation: own_unit",
+     "action 'close' names assignment roles or own_unit but does not act on an assignment"),
+    ("close", "to: {assignment: closed}", "action 'close' moves a assignment but acts on a case"),
+    ("close", "states: {case: [evaluated], moon: [full]}", "action 'close' lists no states for 'moon'"),
+    ("close", "states: {case: [sleeping]}", "action 'close' uses unknown state 'sleeping'"),
+])
+def test_each_broken_action_is_refused_with_its_file_line_and_problem(tmp_path, name, override, problem):
+    path = _folder(tmp_path, body=f"actions:\n  - name: {name}\n    {override}\n")
+    assert _error(path) == f"cppcc_proposal.yaml:{_line_of(path, f'name: {name}')}: {problem}"
+
+
+def test_a_freshly_built_workflow_has_the_rule_books_transitions_and_no_others():
+    # engine.workflow() is cached; this builds one anew, so that a change to the building is seen
+    data = spec.load("cppcc_proposal")
+    wf = engine.Workflow("cppcc_proposal", data)
+    assert wf.body == "cppcc_proposal" and set(wf.actions) == {a["name"] for a in data["actions"]}
+    assert (wf.initial("case"), wf.machines["case"].initial) == ("registered", "registered")
+    assert (wf.initial("assignment"), wf.machines["assignment"].initial) == ("pending", "pending")
+    accept = wf.machines["assignment"].get_transitions("accept")
+    assert [(t.source, t.dest) for t in accept] == [("pending", "accepted")]
+    assert [(t.source, t.dest) for t in wf.machines["case"].get_transitions("assign")] == [("registered", "assigned")]
+    assert not wf.machines["case"].get_transitions("to_closed")  # no automatic to_<state> transitions
+    assert set(wf.machines["case"].states) == set(data["case"]["states"])
+    assert set(wf.machines["disclosure"].states) == set(data["disclosure"]["states"])
+
+
+@pytest.mark.parametrize(("old", "new", "problem"), [
+    ("supervisor: {label: 领导/联络员, scope: all}", "supervisor: {label: 领导/联络员, scope: district}",
+     "role 'supervisor' needs a scope: all, unit or own"),
+    ("  inbox: [handler, unit_leader]", "  inbox: [handler, janitor]",
+     "page 'inbox' names unknown role 'janitor'"),
+    ("case:\n  initial: registered", "case:\n  initial: drafted",
+     "'case' needs 'states' and an 'initial' state among them"),
+    ("  - name: withdraw\n", "  - name: close\n",
+     "action 'close' is declared twice"),
+])
+def test_each_broken_section_is_refused_with_its_problem(tmp_path, old, new, problem):
+    path = _folder(tmp_path, old, new)
+    error = _error(path)
+    assert error.endswith(f": {problem}") and error.startswith("base.yaml:"), error

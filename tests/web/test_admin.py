@@ -163,6 +163,8 @@ def test_unit_create_rename_deactivate(db, w, admin_client):
     assert r.status_code == 302 and unit.name == "区新设单位（更名）"
     r = post(admin_client, f"/admin/units/{unit.id}", {"name": "又一次更名", "kind": "street", "version": version})
     assert r.status_code == 409 and unit.name == "区新设单位（更名）"
+    assert 'value="又一次更名"' in r.get_data(as_text=True)  # the form again, as typed, with the reason
+    assert "该记录已被他人修改" in r.get_data(as_text=True)
     post(admin_client, f"/admin/units/{unit.id}/deactivate", {"version": unit.version})
     assert unit.active is False
     assert "区新设单位（更名）" not in admin_client.get("/admin/users/new").get_data(as_text=True)

@@ -315,3 +315,20 @@ def test_assign_form_shows_computed_due_dates_and_assigns(w, clients, db):
     assert r.status_code == 302
     db.session.expire_all()
     assert case.state == "assigned" and w.lead_of(case).due_date.isoformat() == "2025-05-30"
+
+
+def test_publish_form_marks_the_contact_data_it_refuses(w, login, db):
+    case = w.evaluated()
+    d = w.disclosure_of(case)
+    c = login(w["dispatcher"])
+    token = csrf_token(c.get(f"/cases/{case.id}").get_data(as_text=True))
+    r = c.post(f"/cases/{case.id}/do/publish/{d.id}", data={
+        "csrf_token": token, "publish-%d-version" % d.id: d.version, "publish-%d-scope" % d.id: "full",
+        "publish-%d-published_text" % d.id: "已落实。如有疑问请发邮件至 zhao@cs.gov.cn 或加QQ：123456789。"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "电子邮箱「zhao@cs.gov.cn」" in html and "QQ号「QQ：123456789」" in html
+    assert '<mark title="电子邮箱">zhao@cs.gov.cn</mark>' in html
+    assert '<mark title="QQ号">QQ：123456789</mark>' in html
+    db.session.refresh(d)
+    assert d.state == "pending" and not d.published_text

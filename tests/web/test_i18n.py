@@ -12,7 +12,7 @@ from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.web.conftest import CATALOG
 
-UPDATE = ("pybabel extract -F babel.cfg -k _l -o caseflow/translations/messages.pot . && "
+UPDATE = ("PYTHONPATH=. pybabel extract -F babel.cfg -k _l -o caseflow/translations/messages.pot . && "
           "pybabel update -i caseflow/translations/messages.pot -d caseflow/translations, then translate")
 
 

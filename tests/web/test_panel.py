@@ -25,6 +25,7 @@ CASES = [
     ("withdrawn", "pending", "pending", "pending", False),
     ("merged", "pending", "pending", "pending", False),
 ]
+REPLIED = CASES[5]
 
 
 @pytest.fixture
@@ -43,6 +44,9 @@ def test_the_panel_offers_exactly_what_the_rule_book_allows(w, login):
     offered_somewhere = set()
     for states in CASES:
         rows = Rows(w, *states)
+        if states[0] == "merged":  # into a case that has replied (its proposer may evaluate that reply)
+            rows.case.merged_into_id = Rows(w, *REPLIED).case.id
+            w.db.session.commit()
         for actor in ACTORS:
             page = clients[actor].get(f"/cases/{rows.case.id}")
             if page.status_code == 404:  # a unit or proposer that has nothing to do with the case

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from caseflow import clock
 from caseflow.models import AccessLink, CaseCosigner, Feedback
-from caseflow.services import access_links
+from caseflow.services import access_links, assignments, cases, handling
 from tests.conftest import csrf_token
 from tests.service.world import START, World
 
@@ -25,7 +25,7 @@ def w(make, db, frozen_clock):
 @pytest.fixture
 def link(w) -> str:
     """The path of a fresh personal link of the World's proposer."""
-    _, token = access_links.create_link(w["dispatcher"], w.proposer_row.id)
+    _, token, _ = access_links.create_link(w["dispatcher"], w.proposer_row.id)
     return f"/p/{token}"
 
 
@@ -58,7 +58,7 @@ def test_a_bad_link_answers_404(app, w, link, client, frozen_clock, how):
     elif how == "revoked":
         access_links.revoke_link(w["dispatcher"], w.db.session.scalars(select(AccessLink)).one().id)
     elif how == "tampered":  # another proposer's link id under this link's signature
-        _, other = access_links.create_link(w["dispatcher"], w["other_proposer"].proposer_id)
+        _, other, _ = access_links.create_link(w["dispatcher"], w["other_proposer"].proposer_id)
         token = other.split(".", 1)[0] + "." + token.split(".", 1)[1]
     elif how == "garbage":
         token = "not-a-token"
@@ -142,8 +142,49 @@ def test_create_shows_the_url_once_and_revoke(w, login, client, db):
 
 def test_proposer_names_are_escaped(w, make, login, client):
     evil = make.proposer("<script>alert(1)</script>")
-    _, token = access_links.create_link(w["dispatcher"], evil.id)
+    _, token, _ = access_links.create_link(w["dispatcher"], evil.id)
     make.case(session=w.session, lead_proposer=evil)
     for html in (login(w["dispatcher"]).get("/admin/proposers").get_data(as_text=True),
                  client.get(f"/p/{token}").get_data(as_text=True)):
         assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_new_link_revokes_the_earlier_ones(w, login, client, db):
+    first = f"/p/{access_links.create_link(w['dispatcher'], w.proposer_row.id)[1]}"
+    second = f"/p/{access_links.create_link(w['dispatcher'], w.proposer_row.id)[1]}"
+    assert client.get(second).status_code == 200
+    assert client.get(first).status_code == 404
+    c = login(w["dispatcher"])
+    token = csrf_token(c.get("/admin/proposers").get_data(as_text=True))
+    c.post(f"/admin/proposers/{w.proposer_row.id}/links", data={"csrf_token": token})
+    assert "此前的 1 个链接已同时失效" in c.get("/admin/proposers").get_data(as_text=True)
+    assert client.get(second).status_code == 404
+    assert db.session.query(AccessLink).filter(AccessLink.revoked_at.is_(None)).count() == 1
+    other = access_links.create_link(w["dispatcher"], w["other_proposer"].proposer_id)[1]
+    assert client.get(f"/p/{other}").status_code == 200  # another proposer's link is left alone
+
+
+def test_the_proposer_of_a_merged_case_reads_the_primarys_reply_and_evaluates_it(w, make, link, client, db):
+    primary = make.case(session=w.session, title="主件")  # another member's case
+    w.db.session.commit()
+    mine = w.registered(title="我的并案件")
+    cases.merge(w["dispatcher"], mine.id, mine.version, primary.id, "内容相近")
+    html = client.get(link).get_data(as_text=True)
+    assert "并案办理" in html and f'id="feedback-{mine.id}"' not in html  # nothing to evaluate yet
+    units = [cases.UnitAssignment(w.lead.id, "lead")]
+    cases.assign(w["dispatcher"], primary.id, primary.version, units)
+    lead = w.lead_of(primary)
+    assignments.accept(w["lead_handler"], lead.id, lead.version)
+    reply = handling.draft_reply(w["lead_handler"], lead.id, w.reply_input(text="主件的答复：已增设停车位。"))
+    handling.sign_reply(w["lead_leader"], reply.id, reply.version)
+    html = client.get(link).get_data(as_text=True)
+    assert "主件的答复：已增设停车位。" in html and f'id="feedback-{mine.id}"' in html
+    assert "主件</h2>" not in html  # the primary itself is not the member's case
+    r = feedback(client, link, mine, overall="dissatisfied", comment="停车位仍不够")
+    assert r.status_code == 302
+    assert "督查科会与您联系" in client.get(link).get_data(as_text=True)  # not 重新办理: the primary is not sent back
+    given = db.session.scalars(select(Feedback).where(Feedback.case_id == mine.id)).one()
+    assert (given.reply_id, given.overall, given.channel) == (reply.id, "dissatisfied", "link")
+    db.session.refresh(primary)
+    assert primary.state == "replied"
+    assert f'id="feedback-{mine.id}"' not in client.get(link).get_data(as_text=True)

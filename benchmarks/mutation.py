@@ -1,0 +1,117 @@
+"""Mutation testing (issue 21): how many small changes to the rule-holding modules the tests notice.
+
+For each module, mutmut (requirements-mutate.txt) mutates it in a copy of the repository under
+``mutants/<module>/`` and runs, for each mutant, those of the module's tests that reach the
+mutated function. Killed / survived / other counts per module go to
+``benchmarks/results/mutation.json`` (a module not run this time keeps its last figures).
+Surviving mutants and why they are left: benchmarks/README.md.
+
+    python -m benchmarks.mutation [deadlines stats workflow services] [--minutes N]   (make mutate: all four)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from fnmatch import fnmatch
+from pathlib import Path
+
+from benchmarks.common import RESULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "mutants"
+# module → (what is mutated, the tests that cover it: fast subsets, not the whole suite)
+MODULES = {
+    "deadlines": ("caseflow/deadlines.py", ["tests/unit/test_deadlines.py", "tests/service/test_due_dates.py"]),
+    "stats": ("caseflow/stats.py", ["tests/service/test_stats.py"]),
+    "workflow": ("caseflow/workflow/*.py", ["tests/unit/test_workflow_spec.py", "tests/service/test_rulebook.py"]),
+    "services": ("caseflow/services/*.py", ["tests/service/test_lifecycle.py", "tests/service/test_rulebook.py",
+                                       "tests/service/test_register.py", "tests/service/test_importer.py",
+                                       "tests/service/test_cases_batch.py", "tests/service/test_due_dates.py",
+                                       "tests/service/test_holidays.py", "tests/service/test_jobs.py",
+                                       "tests/service/test_users.py", "tests/service/test_scheduler.py"]),
+}
+SKIP = {".venv", ".git", "mutants", "instance", "__pycache__", ".pytest_cache", "test-artifacts"}
+STATUS = {1: "killed", 3: "killed", 0: "survived", 33: "no tests", 5: "no tests", 36: "timeout", 24: "timeout",
+          -24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
+
+
+def prepare(name: str) -> Path:
+    """A copy of the repository whose setup.cfg tells mutmut what to mutate and which tests to run."""
+    target, tests = MODULES[name]
+    work = WORK / name
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(ROOT, work, ignore=lambda folder, names: [n for n in names if n in SKIP])
+    others = sorted(p.name for p in ROOT.iterdir() if p.name not in SKIP | {"caseflow", "setup.cfg"})
+    lines = "\n    ".join
+    with (work / "setup.cfg").open("a") as cfg:
+        cfg.write(f"\n[mutmut]\nsource_paths = caseflow\nonly_mutate = {target}\n"
+                  f"also_copy =\n    {lines(others)}\n"
+                  f"pytest_add_cli_args =\n    -p\n    no:randomly\n    -q\n"
+                  # CPU seconds a mutant's tests may take beyond 15x their clean run: the fixtures
+                  # (a migrated database, a district of cases) are not in the per-test durations
+                  f"timeout_constant = 60\n"
+                  f"pytest_add_cli_args_test_selection =\n    {lines(tests)}\n")
+    return work
+
+
+def run(name: str, children: int, minutes: float | None) -> dict:
+    work = prepare(name)
+    started = time.perf_counter()
+    mutmut = subprocess.Popen([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(children)],
+                              cwd=work, start_new_session=True)
+    try:
+        mutmut.wait(timeout=minutes and minutes * 60)
+    except subprocess.TimeoutExpired:  # out of time: what was decided so far counts, the rest is "not checked"
+        os.killpg(mutmut.pid, signal.SIGTERM)
+        mutmut.wait()
+    return {**collect(name), "minutes": round((time.perf_counter() - started) / 60, 1)}
+
+
+def collect(name: str) -> dict:
+    """The figures of the module's last run, from mutmut's files under mutants/<module>/."""
+    work = WORK / name
+    counts: Counter[str] = Counter()
+    survivors = []
+    for meta in sorted((work / "mutants").rglob("*.py.meta")):
+        if not fnmatch(str(meta.relative_to(work / "mutants")).removesuffix(".meta"), MODULES[name][0]):
+            continue
+        for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            counts[STATUS.get(code, "suspicious")] += 1
+            if STATUS.get(code) == "survived":
+                survivors.append(mutant)
+    decided = counts["killed"] + counts["survived"]
+    return {"target": MODULES[name][0], "tests": MODULES[name][1], **dict(counts), "total": sum(counts.values()),
+            "killed_pct": round(100 * counts["killed"] / decided, 1) if decided else None,
+            "survived_mutants": survivors}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", choices=[*MODULES, []], default=list(MODULES))
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--minutes", type=float, help="stop each module after this long (the rest: not checked)")
+    parser.add_argument("--collect", action="store_true", help="only read the figures of the last run again")
+    args = parser.parse_args(argv)
+    path = RESULTS / "mutation.json"
+    for name in args.modules:
+        figures = collect(name) if args.collect else run(name, args.max_children, args.minutes)
+        # read again: another run (of another module) may have written it meanwhile
+        result = json.loads(path.read_text()) if path.exists() else {"benchmark": "mutation", "modules": {}}
+        if args.collect:  # the time it took is the run's
+            figures["minutes"] = result["modules"].get(name, {}).get("minutes")
+        result["modules"][name] = figures
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        print(f"{name}: {figures.get('killed', 0)} killed, {figures.get('survived', 0)} survived of "
+              f"{figures['total']} ({figures['killed_pct']} % killed) in {figures['minutes']} min")
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""登记 and 交办 of many cases at once (an imported 交办清单).
+
+For each case, the rows that ``cases.register_case`` followed by ``cases.assign_case`` write — the
+case, its 联名, its assignments with due dates from the working-day calendar, the 登记 and 交办
+events, the reminders, the statistics' facts — asked of the rule book the same way, but written a
+table at a time in multi-row statements: through the ORM, one case after the other, 10,000 cases
+took a minute. ``tests/service/test_cases_batch.py`` writes a file's cases both ways into two
+databases and compares every table.
+
+The caller checks the rows first (``importer.plan`` does: numbers free, units active, due dates
+after the 交办 date) and runs this inside its transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from caseflow import clock, facts
+from caseflow.extensions import db
+from caseflow.models import Assignment, Case, CaseCosigner, Event, Reminder, User
+from caseflow.services.cases import CaseInput, UnitAssignment, assign_payload, assigned_at_of, due_dates
+from caseflow.services.reminders import PURPOSE_BY_ROLE, planned
+from caseflow.workflow import engine
+
+
+@dataclass
+class NewCase:
+    data: CaseInput
+    units: list[UnitAssignment]
+    assigned_on: date | None = None
+
+
+def register_and_assign(actor: User, items: list[NewCase]) -> list[int]:
+    """Store every case of ``items``, registered and assigned; their ids, in ``items``' order."""
+    now, today = clock.now(), clock.today()
+    cases, moves, parts = [], [], []
+    for item in items:
+        d = item.data
+        case = Case(body=d.body, state=engine.workflow(d.body).initial("case"))  # judged, never stored
+        register = engine.require(actor, "register", case=case, fields={
+            "title": d.title, "number": d.number, "lead_proposer_id": d.lead_proposer_id})
+        registered = engine.move(register.action, d.body, case)
+        assign = engine.require(actor, "assign", case=case, fields={"units": item.units})
+        given = due_dates(d.body, item.units, item.assigned_on)
+        assigned = engine.move(assign.action, d.body, case)
+        cases.append({
+            "body": d.body, "session_id": d.session_id, "number": d.number, "title": d.title.strip(),
+            "text": d.text.strip(), "category_id": d.category_id, "lead_proposer_id": d.lead_proposer_id,
+            "consent": d.consent, "no_written_reply": d.no_written_reply, "key_case": d.key_case,
+            "state": case.state, "merged_into_id": None, "registered_at": now,
+            "version": 2})  # stored when registered, changed when assigned
+        moves.append([
+            engine.event_fields(actor, register.action, "", {"number": d.number, "attachments": []}, *registered),
+            engine.event_fields(actor, assign.action, "", assign_payload(given), *assigned)])
+        start = assigned_at_of(item.assigned_on)
+        parts.append([{
+            "unit_id": g.unit.unit_id, "role": g.unit.role, "state": engine.workflow(d.body).initial("assignment"),
+            "assigned_at": start, "original_due_date": g.due, "due_date": g.due, "answered_at": None,
+            "requested_due_date": None, "request_reason": None, "version": 1} for g in given])
+    case_ids = _insert(Case, cases)
+    _insert(CaseCosigner, [{"case_id": case_id, "position": i, "proposer_id": p}
+                           for case_id, item in zip(case_ids, items)
+                           for i, p in enumerate(item.data.cosigner_ids, 1)])
+    _insert(Event, [{"case_id": case_id, "assignment_id": None, "at": now, **event}
+                    for case_id, events in zip(case_ids, moves) for event in events])
+    rows, bodies = [], []
+    for case_id, item, case_parts in zip(case_ids, items, parts):
+        rows += [{"case_id": case_id, **part} for part in case_parts]
+        bodies += [item.data.body] * len(case_parts)
+    reminders = []
+    for assignment_id, a, body in zip(_insert(Assignment, rows), rows, bodies):
+        reminders += [{
+            "case_id": a["case_id"], "assignment_id": assignment_id, "target": f"assignment:{assignment_id}",
+            "kind": kind, "deadline": a["due_date"], "send_on": send_on, "state": "pending", "attempts": 0,
+            "next_attempt_at": None, "last_error": None, "sent_at": None, "created_at": now}
+            for kind, send_on in planned(body, PURPOSE_BY_ROLE[a["role"]], a["due_date"], today)]
+    _insert(Reminder, reminders)
+    facts.refresh(case_ids)
+    return case_ids
+
+
+def _insert(model: type, rows: list[dict[str, Any]]) -> list[int]:
+    """Store the rows; their new ids (none for a table keyed otherwise).
+
+    On PostgreSQL the ids are drawn from the table's sequence first and the rows sent by COPY: an
+    executemany runs one INSERT per row on the server, and multi-row INSERT … RETURNING statements
+    of thousands of parameters cost the driver more to parse than the server to run."""
+    table = model.__table__
+    if not rows:
+        return []
+    keyed = "id" in table.c
+    if db.session.get_bind().dialect.name != "postgresql":
+        if not keyed:
+            db.session.execute(insert(table), rows)
+            return []
+        return list(db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = []
+    if keyed:
+        ids = list(db.session.scalars(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+                                      .select_from(func.generate_series(1, len(rows)))))
+        rows = [{"id": i, **row} for i, row in zip(ids, rows)]
+    columns = [table.c[name] for name in rows[0]]
+    dialect = db.session.get_bind().dialect
+    convert = [c.type.bind_processor(dialect) or (lambda v: v) for c in columns]
+    with db.session.connection().connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([f(row[c.name]) for f, c in zip(convert, columns)])
+    return ids
