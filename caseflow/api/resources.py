@@ -138,6 +138,17 @@ def _summary(case: Case) -> dict[str, Any]:
                for a in case.assignments]).model_dump(mode="json")
 
 
+def _cursor(text: str, dated: bool = False) -> tuple[int, date | None]:
+    """The (id[, due date]) a next_cursor carries; a forged one (id beyond the database's, bad date) → 422."""
+    last_id, _, due = text.partition(",")
+    try:
+        if int(last_id) > s.MAX_ID:
+            raise ValueError(last_id)
+        return int(last_id), date.fromisoformat(due) if dated else None
+    except ValueError:
+        raise ApiError(422, "cursor 无效。", [s.FieldError(field="cursor", detail="格式不正确。")]) from None
+
+
 @operation("/cases", summary="案件列表", tag="cases", query=CaseListQuery, ok=s.CasePage)
 def case_list(query: CaseListQuery):
     """与网页案件列表相同的筛选（同一表单校验、同一查询）；按 id 排序，cursor 分页，fields 裁剪字段。"""
@@ -148,7 +159,7 @@ def case_list(query: CaseListQuery):
     filtered = matching_cases(_filter_form(query))
     page = filtered
     if query.cursor:
-        page = page.where(Case.id > int(query.cursor.split(",")[0]))
+        page = page.where(Case.id > _cursor(query.cursor)[0])
     rows = db.session.scalars(page.options(selectinload(Case.assignments)).order_by(Case.id)
                               .limit(query.limit + 1)).all()
     more = len(rows) > query.limit
@@ -252,13 +263,9 @@ def inbox(query: CaseFilters):
     work = unit_work(current_user.unit_id, _filter_form(query))
     total = _count(work) if query.count else None
     if query.cursor:
-        last_id, _, due = query.cursor.partition(",")
-        try:
-            due_date = date.fromisoformat(due)
-        except ValueError:
-            raise ApiError(422, "cursor 无效。", [s.FieldError(field="cursor", detail="格式不正确。")]) from None
+        last_id, due_date = _cursor(query.cursor, dated=True)
         work = work.where(or_(Assignment.due_date > due_date,
-                              and_(Assignment.due_date == due_date, Assignment.id > int(last_id))))
+                              and_(Assignment.due_date == due_date, Assignment.id > last_id)))
     rows = db.session.scalars(work.options(selectinload(Assignment.unit), selectinload(Assignment.case))
                               .order_by(Assignment.due_date, Assignment.id)
                               .limit(query.limit + 1)).all()

@@ -99,6 +99,18 @@ def test_cursor_pages_cover_every_visible_case_once(client, make, world):
     assert seen == sorted(made)
 
 
+@pytest.mark.parametrize("path, cursor", [
+    ("/api/v1/cases", "9841282806"),  # beyond the database's INTEGER (a PostgreSQL 500 once)
+    ("/api/v1/inbox", "9841282806,2026-01-01"),
+    ("/api/v1/inbox", "12,2026-13-45"),
+    ("/api/v1/inbox", "12"),
+])
+def test_a_forged_cursor_is_422_on_the_cursor(client, world, path, cursor):
+    _, handler_a, _, _ = world
+    r = client.get(path, headers=bearer(handler_a), query_string={"cursor": cursor})
+    assert r.status_code == 422 and r.json["errors"][0]["field"] == "cursor"
+
+
 def test_accept_with_if_match_then_stale_is_412(client, world, db):
     dispatcher, handler_a, _, case = world
     a = case.assignments[0]
