@@ -21,6 +21,8 @@ SECURITY_EVENT_LABELS = Labels({
     "account_deactivated": N_("停用账号"),
     "link_created": N_("生成个人链接"),
     "link_revoked": N_("撤销个人链接"),
+    "token_created": N_("创建 API 令牌"),
+    "token_revoked": N_("撤销 API 令牌"),
 })
 
 

@@ -13,6 +13,7 @@ from caseflow import clock
 from caseflow.errors import NotFound, PermissionDenied, ValidationError
 from caseflow.extensions import db
 from caseflow.models import ApiToken, User
+from caseflow.services import security_log
 from caseflow.services.base import get, transaction
 from caseflow.workflow import engine
 
@@ -53,6 +54,8 @@ def create_token(actor: User, owner_id: int, name: str, expires_days: int | None
         token = ApiToken(user_id=owner.id, name=name, secret_hash=_digest(secret), hint=secret[:10],
                          expires_at=clock.now() + timedelta(days=expires_days) if expires_days else None)
         db.session.add(token)
+        security_log.record("token_created", user=owner, actor=actor if actor.id != owner.id else None,
+                            detail=f"令牌：{name}（{token.hint}…）")
     return token, secret
 
 
@@ -63,6 +66,8 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
             raise NotFound("令牌不存在。")
         if token.revoked_at is None:
             token.revoked_at = clock.now()
+            security_log.record("token_revoked", user=token.user, actor=actor if actor.id != token.user_id else None,
+                                detail=f"令牌：{token.name}（{token.hint}…）")
     return token
 
 

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from caseflow.models import ApiToken
+from caseflow.models import ApiToken, SecurityEvent
 from tests.conftest import csrf_token
 
 
@@ -53,3 +53,19 @@ def test_others_tokens_are_the_admins_business_only(login, make, db):
     c.post(f"/users/{owner.id}/api-tokens/{token.id}/revoke", data={"csrf_token": csrf_token(page)})
     assert db.session.get(ApiToken, token.id).revoked_at is None
     assert f"/users/{owner.id}/api-tokens" in login(admin).get(f"/admin/users/{owner.id}").get_data(as_text=True)
+
+
+def test_making_and_revoking_a_token_is_in_the_security_log(login, make, db):
+    owner, admin = make.user("handler"), make.user("admin")
+    _create(login(admin), owner.id, "区档案系统")
+    token = db.session.scalar(select(ApiToken))
+    c = login(owner)
+    page = c.get(f"/users/{owner.id}/api-tokens").get_data(as_text=True)
+    c.post(f"/users/{owner.id}/api-tokens/{token.id}/revoke", data={"csrf_token": csrf_token(page)})
+    rows = db.session.execute(select(SecurityEvent.kind, SecurityEvent.user_id, SecurityEvent.actor_id,
+                                     SecurityEvent.detail)
+                              .where(SecurityEvent.kind.like("token%")).order_by(SecurityEvent.id)).all()
+    detail = f"令牌：区档案系统（{token.hint}…）"
+    assert rows == [("token_created", owner.id, admin.id, detail), ("token_revoked", owner.id, None, detail)]
+    log = login(admin).get("/admin/security", query_string={"kind": "token_revoked"}).get_data(as_text=True)
+    assert "撤销 API 令牌" in log and owner.username in log
