@@ -69,7 +69,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from caseflow import clock
 from caseflow.extensions import db
 from caseflow.models import Notification, Reminder, ReminderDelivery
-from caseflow.services import delivery, jobs, reminders
+from caseflow.services import delivery, jobs, login_sessions, reminders
 
 log = logging.getLogger(__name__)
 
@@ -354,6 +354,13 @@ def run_forever(app: Flask, interval: float) -> None:
             finally:
                 db.session.remove()
 
+    def prune() -> None:
+        with app.app_context(), busy:
+            try:
+                log.info("pruned login rows (sessions, attempts): %s", login_sessions.prune())
+            finally:
+                db.session.remove()
+
     def stop(signum: int, _frame: Any) -> None:
         if scheduler.running:
             log.info("stopping (%s): the current batch is finished first", signal.Signals(signum).name)
@@ -364,6 +371,8 @@ def run_forever(app: Flask, interval: float) -> None:
                       max_instances=1, coalesce=True, id="reminders")
     scheduler.add_job(run_jobs, "interval", seconds=app.config["JOBS_POLL_SECONDS"],
                       next_run_time=datetime.now(clock.LOCAL_TZ), max_instances=1, coalesce=True, id="jobs")
+    scheduler.add_job(prune, "interval", hours=6, next_run_time=datetime.now(clock.LOCAL_TZ),
+                      max_instances=1, coalesce=True, id="prune")
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("scheduler started: polling every %g s", interval)
@@ -390,5 +399,6 @@ def scheduler_command(once: bool, interval: float | None) -> None:
     if once:
         log.info("sweep: %s", run_once(app))
         log.info("jobs: %s run", jobs.run_pending())
+        log.info("pruned login rows (sessions, attempts): %s", login_sessions.prune())
     else:
         run_forever(app, interval or app.config["SCHEDULER_INTERVAL_SECONDS"])

@@ -5,12 +5,14 @@ import hashlib
 import secrets
 
 from flask import current_app
-from sqlalchemy import select, update
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from caseflow import clock
 from caseflow.extensions import db
-from caseflow.models import LoginSession, User
+from caseflow.models import LoginAttempt, LoginSession, User
 
 SESSION_TOKEN = "sid"  # the key of the session cookie that holds the token
 
@@ -63,3 +65,18 @@ def open_count(user_id: int) -> int:
     return len(db.session.scalars(select(LoginSession.id).where(
         LoginSession.user_id == user_id, LoginSession.ended_at.is_(None),
         LoginSession.expires_at > clock.now())).all())
+
+
+def prune() -> tuple[int, int]:
+    """Delete the login rows nothing reads any more: sessions ended or expired, and login attempts
+    older than the throttle looks back (LOGIN_KNOWN_DAYS for successes, an hour for failures, kept
+    a day). The security log keeps its own record of each; returns (sessions, attempts) deleted."""
+    now = clock.now()
+    known = now - timedelta(days=current_app.config["LOGIN_KNOWN_DAYS"])
+    sessions = db.session.execute(delete(LoginSession).where(
+        or_(LoginSession.ended_at <= now, LoginSession.expires_at <= now))).rowcount
+    attempts = db.session.execute(delete(LoginAttempt).where(
+        or_(LoginAttempt.at < known,
+            LoginAttempt.succeeded.is_(False) & (LoginAttempt.at < now - timedelta(days=1))))).rowcount
+    db.session.commit()
+    return sessions, attempts

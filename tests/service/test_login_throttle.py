@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from caseflow import clock
 from caseflow.errors import ValidationError
-from caseflow.models import SecurityEvent
-from caseflow.services import users
+from caseflow.models import LoginAttempt, LoginSession, SecurityEvent
+from caseflow.services import login_sessions, users
 from tests.factories import PASSWORD
 
 ATTACKER, OFFICE = "203.0.113.9", "10.1.1.20"
@@ -102,3 +103,24 @@ def test_the_security_log_records_each_outcome(make, db, now):
         ("login_failure", "nobody-here", ATTACKER), *[("login_failure", user.username, ATTACKER)] * 3,
         ("login_throttled", user.username, ATTACKER), ("login_success", user.username, ATTACKER)]
     assert rows[0].user_id is None and rows[-1].user_id == user.id
+
+
+def test_pruning_forgets_only_what_the_throttle_and_the_sessions_no_longer_read(app, make, db, now):
+    user = make.user("dispatcher")
+    assert _try(user.username, PASSWORD, OFFICE) == "ok"
+    kept, ended = login_sessions.start(user, OFFICE), login_sessions.start(user, OFFICE)
+    login_sessions.end(ended)
+    for _ in range(3):
+        _try(user.username, "wrong-pass-1", ATTACKER)
+    assert login_sessions.prune() == (1, 0)  # the ended session only
+    assert login_sessions.user_for(user.id, kept) == user
+    assert "秒后再试" in _try(user.username, PASSWORD, ATTACKER)  # the failures still count
+
+    def attempts():
+        return db.session.execute(select(LoginAttempt.remote_addr, LoginAttempt.succeeded)).all()
+    now(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() + 1)
+    assert login_sessions.prune() == (1, 0) and db.session.scalar(select(LoginSession.id)) is None
+    now(24 * 3600)  # failures older than a day go; the success keeps the office a known address
+    assert login_sessions.prune() == (0, 3) and attempts() == [(OFFICE, True)]
+    now(app.config["LOGIN_KNOWN_DAYS"] * 24 * 3600)
+    assert login_sessions.prune() == (0, 1) and attempts() == []
