@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from caseflow.api import actions, openapi, resources  # noqa: F401  (register the routes)
+from caseflow.api import actions, jobs, openapi, resources  # noqa: F401  (register the routes)
 from caseflow.api.core import bp, http_problem, is_api_request
 from caseflow.extensions import csrf
 

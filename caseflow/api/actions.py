@@ -21,14 +21,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from caseflow.access import get_visible_case
 from caseflow.api import schemas as s
 from caseflow.api.core import (
-    OPERATIONS, ApiError, Operation, bp, form_errors, openapi_path, operation, parse_json, problem, service_problem,
+    OPERATIONS, ApiError, Operation, bp, form_errors, json_response, openapi_path, operation, parse_json, problem,
+    service_problem,
 )
+from caseflow.api.jobs import job_out
 from caseflow.api.resources import case_response, expected_version
 from caseflow.errors import ServiceError
 from caseflow.extensions import db
 from caseflow.models import Session
 from caseflow.models.base import BODIES
-from caseflow.services import importer
+from caseflow.services import import_jobs
 from caseflow.services.cases import register_case
 from caseflow.web import case_actions
 from caseflow.web.cases import case_input, register_choices
@@ -199,10 +201,11 @@ IMPORT_FORM = {
 }
 
 
-@operation("/imports", "POST", summary="导入交办清单", tag="actions", multipart=IMPORT_FORM, ok=s.ImportOut,
+@operation("/imports", "POST", summary="导入交办清单", tag="actions", multipart=IMPORT_FORM, ok=s.JobOut, status=202,
            errors=(403, 413, 415))
 def import_cases():
-    """与网页和 flask import cases 相同的导入服务：全部成功或一件不导入；每个错误给出行和列。"""
+    """与网页相同的后台导入：立即返回 202 和任务（Location），轮询任务直到完成；
+    全部成功或一件不导入，每个错误给出行和列。"""
     if not engine.page_allowed(current_user, "import_cases"):
         raise ApiError(403, "只有督查科可以导入交办清单。")
     if request.mimetype != "multipart/form-data":
@@ -223,12 +226,9 @@ def import_cases():
     if errors:
         raise ApiError(422, "输入无效：" + "、".join(e.field for e in errors) + "。", errors)
     try:
-        result = importer.run(current_user, upload.stream, session, dry_run=dry_run in ("true", "1"))
+        job = import_jobs.start(current_user, upload.stream, upload.filename or "", session,
+                                dry_run=dry_run in ("true", "1"))
     except ServiceError as e:
         return service_problem(e)
-    if result.errors:
-        return problem(422, f"发现 {len(result.errors)} 处错误，未导入任何数据。",
-                       [s.FieldError(field=f"第{e.row}行 {e.column}", detail=e.reason) for e in result.errors])
-    return s.ImportOut(dry_run=dry_run in ("true", "1"), sheet=result.sheet, planned=len(result.planned),
-                       created=[c.id for c in result.cases], new_proposers=result.new_proposers,
-                       warnings=[s.FieldError(field=f"第{w.row}行 {w.column}", detail=w.reason) for w in result.warnings])
+    out = job_out(job)
+    return json_response(out.model_dump(), 202, headers={"Location": out.url})

@@ -99,11 +99,13 @@ def _operation(op, defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _links(op) -> dict[str, Any]:
-    """Where an answer leads (OpenAPI links; Schemathesis follows them): from a case list or a new
-    case to the case, from a case to its files, letters and every action on its rows, with the
+    """Where an answer leads (OpenAPI links; Schemathesis follows them): from an import to its job,
+    from a case list or a new case to the case, from a case to its files, letters and every action on its rows, with the
     row's version as If-Match."""
     case_ids = {"get /cases": "$response.body#/items/0/id", "post /cases": "$response.body#/id",
                 "get /cases/{case_id}": "$response.body#/id"}
+    if (op.method, op.path) == ("post", "/imports"):
+        return {"job": {"operationId": "get_jobs_job_id", "parameters": {"job_id": "$response.body#/id"}}}
     case_id = case_ids.get(f"{op.method} {op.path}")
     if case_id is None:
         return {}

@@ -278,4 +278,17 @@ class ImportOut(BaseModel):
     created: list[int] = Field(description="新登记案件的 id（按表格顺序）")
     new_proposers: list[str]
     warnings: list[FieldError]
+    errors: list[FieldError] = Field(description="有错误时一件也不导入；每处错误给出行和列")
+    refused: str | None = Field(description="整个文件被拒绝的原因（如届次已关闭），否则为 null")
 
+
+class JobOut(BaseModel):
+    """A background job (the 交办清单 import): poll ``url`` until ``state`` is done or failed."""
+    id: int
+    kind: Literal["unit", "district", "import"]
+    state: Literal["queued", "running", "done", "failed"]
+    progress: int = Field(ge=0, le=100)
+    url: str
+    error: str | None = Field(description="失败的原因（state 为 failed 时）")
+    result: ImportOut | None = Field(description="导入的结果（导入完成后）")
+    file_url: str | None = Field(description="标出错误单元格的原表格（导入有错误时）")

@@ -65,6 +65,7 @@ def summarize(result: importer.ImportResult) -> dict[str, Any]:
         "sheet": result.sheet, "errors": rows(result.errors), "warnings": rows(result.warnings),
         "skipped_empty": result.skipped_empty, "new_proposers": result.new_proposers,
         "planned": len(result.planned), "created": result.created,
+        "case_ids": [c.id for c in result.cases],  # all of them, for the API
         "cases": [[c.id, c.number, c.title, "、".join(a.unit.name for a in c.lead_assignments)]
                   for c in result.cases[:SHOWN]],
         "rows": [[p.row, p.number, p.title, "、".join(u.name for u in p.lead_units),

@@ -2,10 +2,14 @@
 figures beside the dashboard's, downloads, registration and the 交办清单 import."""
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from caseflow.models import Assignment, Case, Event, Reply
+from caseflow.services import jobs
 from caseflow.services.api_tokens import create_token
 from tests.service.test_importer import row, xlsx
 from tests.service.world import sheet_world
@@ -99,23 +103,45 @@ def test_register_through_the_api(client, w, db):
     assert db.session.scalar(select(func.count()).select_from(Case).where(Case.number == 77)) == 1
 
 
-def test_import_dry_run_then_import(client, w, db):
+def test_import_is_a_job_dry_run_then_errors_then_import(client, w, db):
     headers = auth(w, "dispatcher")
 
-    def post(sheet, **extra):
-        return client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
-                           data={"session_id": str(w.session.id), "file": (sheet, "清单.xlsx"), **extra})
+    def imported(sheet, **extra):
+        """POST the sheet (202 and a job to poll), let the scheduler run it, and read the job."""
+        r = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
+                        data={"session_id": str(w.session.id), "file": (sheet, "清单.xlsx"), **extra})
+        assert r.status_code == 202 and r.json["state"] == "queued" and r.json["result"] is None, r.json
+        assert r.headers["Location"] == r.json["url"] == f"/api/v1/jobs/{r.json['id']}"
+        assert jobs.run_pending() == 1
+        job = client.get(r.json["url"], headers=headers)
+        assert job.status_code == 200 and job.json["state"] == "done" and job.json["progress"] == 100
+        return job.json
 
-    r = post(xlsx([row(1), row(2)]), dry_run="true")
-    assert r.status_code == 200 and r.json["planned"] == 2 and r.json["created"] == []
+    job = imported(xlsx([row(1), row(2)]), dry_run="true")
+    assert job["result"]["dry_run"] and job["result"]["planned"] == 2 and job["result"]["created"] == []
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
-    r = post(xlsx([row(1), row(2, 标题="")]))
-    assert r.status_code == 422 and any("第3行" in e["field"] for e in r.json["errors"])
+    job = imported(xlsx([row(1), row(2, 标题="")]))
+    assert job["result"]["errors"] == [{"field": "第3行 标题", "detail": "标题为空"}] and job["result"]["created"] == []
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
-    r = post(xlsx([row(1), row(2)]))
-    assert r.status_code == 200 and len(r.json["created"]) == 2
+    with client.get(job["file_url"], headers=headers) as marked:  # the clerk's workbook, the bad cell marked
+        assert marked.status_code == 200 and load_workbook(BytesIO(marked.data)).active["M3"].value == "[标题] 标题为空"
+    job = imported(xlsx([row(1), row(2)]))
+    created = db.session.scalars(select(Case.id).order_by(Case.number)).all()
+    assert job["result"]["created"] == created and len(created) == 2 and job["file_url"] is None
     assert db.session.scalar(select(func.count()).select_from(Assignment)) == 4
-    assert post(xlsx([row(3)]), surprise="1").status_code == 422
+    r = client.post("/api/v1/imports", headers=headers, content_type="multipart/form-data",
+                    data={"session_id": str(w.session.id), "file": (xlsx([row(3)]), "清单.xlsx"), "surprise": "1"})
+    assert r.status_code == 422 and jobs.run_pending() == 0
+
+
+def test_a_job_is_its_owners_and_the_dispatchers_only(client, w):
+    r = client.post("/api/v1/imports", headers=auth(w, "dispatcher"), content_type="multipart/form-data",
+                    data={"session_id": str(w.session.id), "file": (xlsx([row(1)]), "清单.xlsx")})
+    url = r.json["url"]
+    assert client.get(url, headers=auth(w, "lead_handler")).status_code == 404
+    assert client.get(url + "/file", headers=auth(w, "lead_handler")).status_code == 404
+    assert client.get(url, headers=auth(w, "dispatcher")).status_code == 200
+    assert client.get("/api/v1/jobs/2147483648", headers=auth(w, "dispatcher")).status_code == 404
 
 
 def test_action_events_are_the_pages(client, w, db):
