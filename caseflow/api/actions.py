@@ -11,10 +11,12 @@ from typing import Annotated, Any, Literal
 
 from flask import request
 from flask_login import current_user
-from flask_wtf.file import FileField
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, FieldList, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms import (
+    BooleanField, DateField, FieldList, FileField, IntegerField, MultipleFileField, RadioField, SelectField,
+    SelectMultipleField,
+)
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -22,7 +24,7 @@ from caseflow.access import get_visible_case
 from caseflow.api import schemas as s
 from caseflow.api.core import (
     OPERATIONS, ApiError, Operation, bp, form_errors, json_response, openapi_path, operation, parse_json, problem,
-    service_problem,
+    service_problem, validate_json,
 )
 from caseflow.api.jobs import job_out
 from caseflow.api.resources import case_response, expected_version
@@ -98,6 +100,35 @@ def _formdata(prefix: str, values: dict[str, Any]) -> MultiDict:
     return data
 
 
+def _file_fields(form_class: type) -> set[str]:
+    return {n for n in dir(form_class) if isinstance(f := getattr(form_class, n), UnboundField)
+            and issubclass(f.field_class, FileField)}
+
+
+def _body_and_files(model: type[BaseModel], file_fields: set[str]) -> tuple[BaseModel, MultiDict]:
+    """An action's input: its JSON body, or for an action that takes files a multipart body whose
+    part ``data`` is that JSON and whose file parts are named as the form's file fields."""
+    if not (file_fields and request.mimetype == "multipart/form-data"):
+        return parse_json(model), MultiDict()
+    unknown = (set(request.form) - {"data"}) | (set(request.files) - file_fields)
+    if unknown:
+        raise ApiError(422, "输入无效：" + "、".join(sorted(unknown)) + "。",
+                       [s.FieldError(field=name, detail="不认识的字段。") for name in sorted(unknown)])
+    return validate_json(model, request.form.get("data") or "{}"), request.files
+
+
+def _multipart_schema(form_class: type, model: type[BaseModel]) -> dict[str, Any] | None:
+    """The multipart alternative of a file-taking action's body, for the OpenAPI document."""
+    if not (file_fields := _file_fields(form_class)):
+        return None
+    binary = {"type": "string", "contentMediaType": "application/octet-stream"}
+    many = {n for n in file_fields if issubclass(getattr(form_class, n).field_class, MultipleFileField)}
+    return {"type": "object", "additionalProperties": False, "properties": {
+        "data": {"type": "string", "contentMediaType": "application/json",
+                 "description": f"与 application/json 请求体相同的 JSON（{model.__name__}）"},
+        **{n: {"type": "array", "items": binary} if n in many else binary for n in sorted(file_fields)}}}
+
+
 def _if_match(expected: int | None) -> int | None:
     """The version in If-Match: required (428) when the action has one, 412 when stale."""
     if expected is None:
@@ -127,7 +158,7 @@ def act(case_id: int, action: str, target_id: int | None = None, kind: str = "ca
     row = case_actions.target_of(case, action, case.id if target_id is None else target_id)
     if row is None:
         raise ApiError(404)
-    body = parse_json(action_models()[action])
+    body, files = _body_and_files(action_models()[action], _file_fields(offer.form))
     decision = engine.allowed(current_user, action, case=case, **case_actions.rows_of(row))
     if not decision:
         return service_problem(decision.error())
@@ -137,8 +168,10 @@ def act(case_id: int, action: str, target_id: int | None = None, kind: str = "ca
     if offer.prefill and "reply_id" in (pre := offer.prefill(case, row, current_user)):
         hidden["reply_id"] = pre["reply_id"]
     prefix = f"{action}-{row.id}-"
-    form = case_actions.build_form(action, case, row, current_user,
-                                   formdata=_formdata(prefix, {**body.model_dump(), **hidden}))
+    formdata = _formdata(prefix, {**body.model_dump(), **hidden})
+    for name, upload in files.items(multi=True):
+        formdata.add(prefix + name, upload)
+    form = case_actions.build_form(action, case, row, current_user, formdata=formdata)
     if not form.validate():
         db.session.rollback()
         return problem(422, "输入无效。", form_errors(form))
@@ -159,7 +192,8 @@ def _register_action_routes() -> None:
         kind = engine.action(spec.BODIES[0], name)["acts_on"]
         path, params = openapi_path(f"/cases/<int:case_id>{KINDS[kind]}/actions/{name}")
         OPERATIONS.append(Operation(
-            path, "post", f"{spec.action_label(name)}（{name}）", "actions", body=action_models()[name], ok=s.CaseDetail,
+            path, "post", f"{spec.action_label(name)}（{name}）", "actions", body=action_models()[name],
+            multipart=_multipart_schema(offer.form, action_models()[name]), ok=s.CaseDetail,
             errors=(403, 404, 409), if_match=hasattr(offer.form, "version"), path_params=params,
             description=f"规则手册的操作 {name}：谁、在什么状态下可以执行，见 workflows/base.yaml；被拒绝时 detail 为规则手册给出的理由。"
                         "成功时返回更新后的案件。"))

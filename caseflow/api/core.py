@@ -151,8 +151,13 @@ def parse_json(model: type[BaseModel]) -> BaseModel:
     415 for another content type, 422 with the fields' names otherwise."""
     if request.mimetype != "application/json":
         raise ApiError(415)
+    return validate_json(model, request.get_data() or b"")
+
+
+def validate_json(model: type[BaseModel], raw: bytes | str) -> BaseModel:
+    """``raw`` JSON as ``model``: 400 when it is not JSON, 422 with the fields' names otherwise."""
     try:
-        return model.model_validate_json(request.get_data() or b"", strict=True)
+        return model.model_validate_json(raw, strict=True)
     except PydanticError as e:
         if any(err["type"] == "json_invalid" for err in e.errors()):
             raise ApiError(400, "请求体不是有效的 JSON。") from None

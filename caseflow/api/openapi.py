@@ -76,10 +76,10 @@ def _operation(op, defs: dict[str, Any]) -> dict[str, Any]:
                            "parameters": _parameters(op, defs)}
     if op.description:
         out["description"] = op.description
-    if op.body:
-        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
-    if op.multipart:
-        out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": op.multipart}}}
+    content = {**({"application/json": {"schema": _ref(op.body)}} if op.body else {}),
+               **({"multipart/form-data": {"schema": op.multipart}} if op.multipart else {})}
+    if content:
+        out["requestBody"] = {"required": True, "content": content}
     ok: dict[str, Any] = {"description": "成功"}
     if op.ok:
         ok["content"] = {"application/json": {"schema": _ref(op.ok)}}

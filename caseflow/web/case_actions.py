@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -67,7 +66,7 @@ def _draft(user, case, a, form):
     reply_id = _draft_id(form) if form.reply_id.data else None
     return handling.draft_reply(user, a.id, _reply_input(form), reply_id=reply_id,
                                 version=version_of(form) if reply_id else None,
-                                upload=request.files.get(form.attachment.name))
+                                upload=form.attachment.data)
 
 
 def _draft_prefill(case, a, user):
@@ -122,7 +121,7 @@ def _contact(user, case, a, form):
 
 def _co_opinion(user, case, a, form):
     return handling.send_co_opinion(user, a.id, version_of(form), form.text.data or "",
-                                    request.files.get(form.attachment.name))
+                                    form.attachment.data)
 
 
 def _follow_up(user, case, target, form):
@@ -131,7 +130,7 @@ def _follow_up(user, case, target, form):
 
 
 def _add_files(user, case, target, form):
-    return cases.add_files(user, case.id, request.files.getlist(form.files.name), form.comment.data or "")
+    return cases.add_files(user, case.id, form.files.data or [], form.comment.data or "")
 
 
 

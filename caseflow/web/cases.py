@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
+from werkzeug.datastructures import CombinedMultiDict
 
 from caseflow import clock, figures, stats
 from caseflow.access import case_filter, get_visible_case, may_read_draft, page_required
@@ -221,7 +222,7 @@ def register(body: str):
     if valid:
         try:
             case = register_case(current_user, case_input(form, body),
-                                 uploads=request.files.getlist(form.attachments.name))
+                                 uploads=form.attachments.data or [])
         except ValidationError as e:
             attach_error(form, e)
         else:
@@ -381,7 +382,8 @@ def act(case_id: int, key: str, target: int):
     decision = engine.allowed(current_user, key, case=case, **case_actions.rows_of(row))
     if not decision:
         return _case_page(case, status=decision.error().status, refusal=decision.reason)
-    form = case_actions.build_form(key, case, row, current_user, formdata=request.form)
+    form = case_actions.build_form(key, case, row, current_user,
+                                   formdata=CombinedMultiDict((request.files, request.form)))
     status = 422
     if not token_ok():
         form.validate()  # the fields' own messages, beside the one that matters

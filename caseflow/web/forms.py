@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -123,7 +123,7 @@ def upload(label, multiple: bool = False, only_pdf: bool = False) -> FileField:
     """A file input that says its limits, and (with script) refuses a too large file at once."""
     limit = MAX_ATTACHMENT_BYTES // 1024 // 1024
     kinds = "PDF" if only_pdf else LazyString(join, ALLOWED_KINDS)
-    return FileField(label, description=_l("%(kinds)s，每个文件不超过 %(mb)s MB", kinds=kinds, mb=limit),
+    return (MultipleFileField if multiple else FileField)(label, description=_l("%(kinds)s，每个文件不超过 %(mb)s MB", kinds=kinds, mb=limit),
                      render_kw={"multiple": multiple, "data-max-bytes": MAX_ATTACHMENT_BYTES,
                                 "data-too-big": _l("以下文件超过 %(mb)s MB，请压缩或拆分后再上传：", mb=limit)})
 

@@ -2,13 +2,15 @@
 figures beside the dashboard's, downloads, registration and the 交办清单 import."""
 from __future__ import annotations
 
+import hashlib
+import json
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from caseflow.models import Assignment, Case, Event, Reply
+from caseflow.models import Assignment, Attachment, Case, Event, Reply
 from caseflow.services import jobs
 from caseflow.services.api_tokens import create_token
 from tests.service.test_importer import row, xlsx
@@ -153,3 +155,32 @@ def test_action_events_are_the_pages(client, w, db):
     event = db.session.scalar(select(Event).where(Event.assignment_id == a.id, Event.transition == "request_return"))
     assert event.comment == "不属于本单位职责" and event.actor_id == w["lead_handler"].id
     assert db.session.get(Assignment, a.id).state == "return_requested"
+
+
+def test_file_taking_actions_take_multipart_and_store_the_files(client, w, db):
+    case = w.accepted(co=False)
+    a = w.lead_of(case)
+    headers = auth(w, "lead_handler")
+    pdf = b"%PDF-1.4\n% signed letter\n"
+    body = {"contact_name": "沈佳琪", "contact_phone": "62345678", "result_class_id": w.reply_input().result_class_id}
+    r = client.post(f"/api/v1/cases/{case.id}/assignments/{a.id}/actions/draft_reply", content_type="multipart/form-data",
+                    headers={**headers, "If-Match": str(a.version)},
+                    data={"data": json.dumps(body), "attachment": (BytesIO(pdf), "答复函.pdf")})
+    assert r.status_code == 200, r.json
+    draft = db.session.scalar(select(Reply).where(Reply.assignment_id == a.id))
+    assert draft.attachment is not None and draft.attachment.sha256 == hashlib.sha256(pdf).hexdigest()
+    photos = [b"\x89PNG\r\n\x1a\n" + bytes([i]) * 64 for i in (1, 2)]
+    r = client.post(f"/api/v1/cases/{case.id}/actions/add_files", content_type="multipart/form-data", headers=headers,
+                    data={"data": json.dumps({"comment": "现场照片"}),
+                          "files": [(BytesIO(p), f"现场{i}.png") for i, p in enumerate(photos, 1)]})
+    assert r.status_code == 200, r.json
+    files = {f["filename"]: f for f in r.json["files"]}
+    for i, content in enumerate(photos, 1):
+        with client.get(files[f"现场{i}.png"]["url"], headers=headers) as download:
+            assert download.data == content
+    # a part the form does not have is refused, and nothing is stored
+    before = db.session.scalar(select(func.count()).select_from(Attachment))
+    r = client.post(f"/api/v1/cases/{case.id}/actions/add_files", content_type="multipart/form-data", headers=headers,
+                    data={"data": "{}", "letter": (BytesIO(pdf), "x.pdf")})
+    assert r.status_code == 422 and r.json["errors"] == [{"field": "letter", "detail": "不认识的字段。"}]
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == before
