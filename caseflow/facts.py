@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Date, Integer, Select, and_, case, cast, delete, exists, func, insert, select, text, true
+from sqlalchemy import (
+    Date, Delete, Insert, Integer, Select, and_, bindparam, case, cast, delete, exists, func, insert, select, text, true,
+)
 from sqlalchemy.orm import aliased
 
 from caseflow.extensions import db
@@ -93,9 +96,8 @@ def _due_then(moment: Any, extensions: bool) -> Any:
     return func.coalesce(changed, assigned)
 
 
-def source(case_ids: Iterable[int] | None = None) -> Select:
-    """The fact rows of the assignments that count (of ``case_ids``, or of every case), in the
-    order of ``COLUMNS``."""
+def source() -> Select:
+    """The fact rows of every assignment that counts, in the order of ``COLUMNS``."""
     # 首次答复 is reply 1: a reply can only be drafted once the one before was sent
     first = aliased(Reply, name="first_reply")
     replied_on = local_date(first.replied_at)
@@ -138,7 +140,7 @@ def source(case_ids: Iterable[int] | None = None) -> Select:
         .outerjoin(CoOpinion, CoOpinion.assignment_id == Assignment.id)
         .where(Assignment.state.not_in(spec.group("assignment", "gone")), Case.state.not_in(spec.group("case", "void")))
     )
-    return query if case_ids is None else query.where(Assignment.case_id.in_(list(case_ids)))
+    return query
 
 
 COLUMNS = ("assignment_id", "case_id", "unit_id", "body", "session_id", "year", "lead", "open", "assigned_on",
@@ -147,13 +149,24 @@ COLUMNS = ("assignment_id", "case_id", "unit_id", "body", "session_id", "year", 
            "withheld", "followed_up", "converted")
 
 
+@cache
+def _refresh_statements(dialect: str) -> tuple[Delete, Insert]:
+    """The two statements of :func:`refresh`, built once per dialect: building ``source`` took
+    longer than running it for one case (every service's commit runs them)."""
+    case_ids = bindparam("case_ids", expanding=True)
+    facts = AssignmentFact.__table__  # Core statements: the ORM would take the parameters for rows
+    return (delete(facts).where(facts.c.case_id.in_(case_ids)),
+            insert(facts).from_select(COLUMNS, source().where(Assignment.case_id.in_(case_ids))))
+
+
 def refresh(case_ids: Iterable[int]) -> None:
     """Write the facts of these cases' assignments anew (in the caller's transaction)."""
     ids = sorted(set(case_ids))
     if not ids:
         return
-    db.session.execute(delete(AssignmentFact).where(AssignmentFact.case_id.in_(ids)))
-    db.session.execute(insert(AssignmentFact).from_select(COLUMNS, source(ids)))
+    remove, add = _refresh_statements(db.session.get_bind().dialect.name)
+    db.session.execute(remove, {"case_ids": ids})
+    db.session.execute(add, {"case_ids": ids})
 
 
 # -- the transaction's changed cases -----------------------------------------------------------------
@@ -172,10 +185,24 @@ def mark_year(body: str, year: int) -> None:
 
 
 def refresh_marked() -> None:
+    """Refresh the marked cases' facts: the last statements of a service's transaction
+    (``services.base.transaction`` commits next)."""
     marked = db.session.info.pop(DIRTY, set())
-    if marked:
-        db.session.flush()
-        refresh(c if isinstance(c, int) else c.id for c in marked)
+    if not marked:
+        return
+    db.session.flush()
+    case_ids = [c if isinstance(c, int) else c.id for c in marked]
+    if not postgres():
+        refresh(case_ids)
+        return
+    # On PostgreSQL the statements go out together (psycopg's pipeline: one round trip, not one
+    # each). Planning the facts' query for a case took longer than running it, at every commit: once
+    # psycopg has prepared it (its fifth run on a connection) the server keeps one plan, which fits
+    # any few cases (by the case_id index). Only until the commit, so the pages' plans stay custom
+    # (extensions.configure_postgresql).
+    with db.session.connection().connection.driver_connection.pipeline():
+        db.session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        refresh(case_ids)
 
 
 def forget_marked() -> None:

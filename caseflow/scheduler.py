@@ -63,7 +63,7 @@ from typing import IO, Any
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import Connection, Select, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseflow import clock
@@ -75,7 +75,10 @@ log = logging.getLogger(__name__)
 
 ADVISORY_KEY = 0x63666C6F77  # "cflow": the same fixed key in every scheduler process
 JOURNAL_INSERT = insert(ReminderDelivery.__table__).inline()
-# executed with one parameter set per claimed row: ``rid`` and the columns to SET (see _change)
+# the sent and the cancelled rows of a batch, each in one statement
+REMINDERS_SETTLED = (update(Reminder.__table__).where(Reminder.__table__.c.id.in_(bindparam("ids", expanding=True)))
+                     .values(state=bindparam("state"), sent_at=bindparam("sent_at"), next_attempt_at=None))
+# executed with one parameter set per retried row: ``rid`` and the columns to SET (see _retry)
 REMINDER_UPDATE = update(Reminder.__table__).where(Reminder.__table__.c.id == bindparam("rid"))
 
 
@@ -166,14 +169,16 @@ def _send_batch(batch: list[Any], journal: Journal, config: Mapping[str, Any], t
     by_unit, dispatchers = delivery.people(a.unit_id for a in about.values() if a.unit_id)
     done = journal.delivered([r.id for r in batch])
     mailer, sms = delivery.Mailer(config), delivery.sms_sender(config)
-    updates: list[dict[str, Any]] = []
+    sent: list[int] = []
+    cancelled: list[int] = []
+    retries: list[dict[str, Any]] = []
     notices: list[dict[str, Any]] = []
     next_steps: list[dict[str, Any]] = []
     try:
         for r in batch:
             a = about[r.id]
             if not delivery.still_due(r, a):
-                updates.append(_change(r, state="cancelled"))
+                cancelled.append(r.id)
                 tally.cancelled += 1
                 continue
             notice = delivery.compose(r, a, today, config["BASE_URL"])
@@ -183,9 +188,9 @@ def _send_batch(batch: list[Any], journal: Journal, config: Mapping[str, Any], t
             try:
                 _deliver(r, notice, people, mailer, sms, journal, done, config, now)
             except Undelivered as e:
-                updates.append(_retry(r, e, now, config, tally))
+                retries.append(_retry(r, e, now, config, tally))
                 continue
-            updates.append(_change(r, state="sent", sent_at=now))
+            sent.append(r.id)
             tally.sent += 1
             if delivery.is_overdue(r.kind):
                 next_steps.append({
@@ -195,11 +200,13 @@ def _send_batch(batch: list[Any], journal: Journal, config: Mapping[str, Any], t
                 })
     finally:
         mailer.close()
-    if notices:
-        db.session.execute(_insert_ignoring_duplicates(Notification), notices)
-    if next_steps:
-        db.session.execute(_insert_ignoring_duplicates(Reminder), next_steps)
-    db.session.execute(REMINDER_UPDATE, updates)
+    _insert_ignoring_duplicates(Notification, notices)
+    _insert_ignoring_duplicates(Reminder, next_steps)
+    for ids, state, sent_at in ((sent, "sent", now), (cancelled, "cancelled", None)):
+        if ids:
+            db.session.execute(REMINDERS_SETTLED, {"ids": ids, "state": state, "sent_at": sent_at})
+    if retries:
+        db.session.execute(REMINDER_UPDATE, retries)
 
 
 def _deliver(r: Any, notice: delivery.Notice, people: list[delivery.Recipient], mailer: delivery.Mailer,
@@ -227,26 +234,33 @@ def _deliver(r: Any, notice: delivery.Notice, people: list[delivery.Recipient], 
         raise Undelivered("; ".join(errors))
 
 
-def _change(r: Any, **values: Any) -> dict[str, Any]:
-    """The parameters of REMINDER_UPDATE for claimed row ``r``: what changes, the rest as it was."""
-    return {"rid": r.id, "attempts": r.attempts, "next_attempt_at": None, "last_error": r.last_error,
-            "sent_at": None, **values}
-
-
 def _retry(r: Any, error: Exception, now: datetime, config: Mapping[str, Any], tally: Tally) -> dict[str, Any]:
+    """The parameters of REMINDER_UPDATE for claimed row ``r`` that a channel did not take."""
     attempts = r.attempts + 1
+    change = {"rid": r.id, "attempts": attempts, "last_error": str(error)[:2000], "sent_at": None}
     if attempts >= config["REMINDER_MAX_ATTEMPTS"]:
         log.error("reminder %s failed after %s attempts: %s", r.id, attempts, error)
         tally.failed += 1
-        return _change(r, state="failed", attempts=attempts, last_error=str(error)[:2000])
+        return {**change, "state": "failed", "next_attempt_at": None}
     tally.retried += 1
     delay = timedelta(seconds=config["REMINDER_RETRY_SECONDS"] * 2 ** (attempts - 1))
-    return _change(r, state="pending", attempts=attempts, last_error=str(error)[:2000], next_attempt_at=now + delay)
+    return {**change, "state": "pending", "next_attempt_at": now + delay}
 
 
-def _insert_ignoring_duplicates(model: type) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](model.__table__).on_conflict_do_nothing()
+def _insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows but those a unique key already holds (a batch retried after a crash).
+
+    On PostgreSQL in one statement over arrays: an executemany runs one INSERT per row there."""
+    if not rows:
+        return
+    table = model.__table__
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+        return
+    names = list(rows[0])
+    arrays = (bindparam(name, [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type)) for name in names)
+    source = func.unnest(*arrays).table_valued(*names).render_derived()
+    db.session.execute(postgresql.insert(table).from_select(names, select(*source.c)).on_conflict_do_nothing())
 
 
 class InstanceLock:

@@ -142,12 +142,25 @@ def no_real_mail(monkeypatch):
 
 @pytest.fixture
 def smtp_sink():
-    """A real SMTP server on 127.0.0.1; ``.messages`` holds what it received."""
+    """A real SMTP server on 127.0.0.1; ``.messages`` holds what it received. It offers PIPELINING
+    as mail relays do (``.pipelining = False``: not) and refuses the addresses in ``.refused``."""
     from aiosmtpd.controller import Controller
 
     class Sink:
         def __init__(self):
             self.messages = []
+            self.pipelining = True
+            self.refused: set[str] = set()
+
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname
+            return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address in self.refused:
+                return "550 5.1.1 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):
             self.messages.append(envelope)

@@ -81,11 +81,12 @@ def integrity_message(e: IntegrityError) -> ValidationError:
 
 @cache
 def _load_with() -> dict[type, tuple]:
-    """What the services always read next: loading it with the row saves round trips."""
+    """What the services always read next: loading it with the row saves round trips (an
+    assignment, its case and the case's other assignments in one statement)."""
     from caseflow.models import Assignment, Case
 
     return {
-        Assignment: (joinedload(Assignment.case).selectinload(Case.assignments),),
+        Assignment: (joinedload(Assignment.case).joinedload(Case.assignments),),
         Case: (selectinload(Case.assignments),),
     }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 from collections import defaultdict
@@ -237,7 +238,9 @@ class Mailer:
     """SMTP with one connection reused for many messages (a scheduler batch).
 
     Once the server cannot be reached, every later send fails at once with the same error
-    instead of waiting for the timeout again.
+    instead of waiting for the timeout again. A server that offers PIPELINING (RFC 2920, as
+    common relays do) gets a message's MAIL, RCPT and DATA in one write: two round trips a
+    message instead of four.
     """
 
     def __init__(self, config: Mapping[str, Any]):
@@ -253,6 +256,7 @@ class Mailer:
                 smtp.starttls(context=ssl.create_default_context())
             if c["MAIL_USERNAME"]:
                 smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"] or "")
+            smtp.ehlo_or_helo_if_needed()  # what the server offers, before the first message
         except BaseException:
             smtp.close()
             raise
@@ -268,7 +272,10 @@ class Mailer:
                 self._down = e
                 raise
         try:
-            self._smtp.sendmail(self.config["MAIL_SENDER"], [to], message)
+            if self._smtp.has_extn("pipelining"):
+                _pipelined(self._smtp, self.config["MAIL_SENDER"], to, message)
+            else:
+                self._smtp.sendmail(self.config["MAIL_SENDER"], [to], message)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError):
             raise  # this message was refused; the connection is still good
         except BaseException:
@@ -282,6 +289,29 @@ class Mailer:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
+
+
+def _pipelined(smtp: smtplib.SMTP, sender: str, to: str, message: bytes) -> None:
+    """``smtp.sendmail(sender, [to], message)`` with the envelope in one write; the same errors."""
+    size = f" SIZE={len(message)}" if smtp.has_extn("size") else ""
+    smtp.send(f"MAIL FROM:{smtplib.quoteaddr(sender)}{size}\r\nRCPT TO:{smtplib.quoteaddr(to)}\r\nDATA\r\n")
+    (mail, mail_reply), (rcpt, rcpt_reply), (data, data_reply) = (smtp.getreply() for _ in range(3))
+    if data == 354 and (mail != 250 or rcpt not in (250, 251)):
+        smtp.send(b".\r\n")  # the server waits for a message: an empty one, refused by it or dropped by RSET
+        smtp.getreply()
+    if mail != 250 or rcpt not in (250, 251) or data != 354:
+        smtp.rset()
+        if mail != 250:
+            raise smtplib.SMTPSenderRefused(mail, mail_reply, sender)
+        if rcpt not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (rcpt, rcpt_reply)})
+        raise smtplib.SMTPDataError(data, data_reply)
+    content = re.sub(rb"(?m)^\.", b"..", message)  # dot-stuffing, as smtplib does
+    smtp.send(content + (b"" if content.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+    code, reply = smtp.getreply()
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
 
 
 class SmsSender(Protocol):

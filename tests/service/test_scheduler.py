@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import signal
+import smtplib
 import socket
 import subprocess
 import sys
@@ -281,6 +282,31 @@ def test_a_message_in_the_journal_is_not_sent_again(store, mail, frozen_clock):
     assert sweep().sent == 1
     assert [m["To"].addresses[0].addr_spec for m in parsed(mail)] == ["lead_leader@example.com"]
     assert count(store, Notification, Notification.reminder_id == r.id) == 2
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_the_mailer_keeps_its_connection_past_a_refused_address(app, smtp_sink, monkeypatch, pipelining):
+    """A server offering PIPELINING gets each envelope in one write (not smtplib's sendmail), one
+    without it sendmail's exchange; either way a refused address raises what sendmail raises, and
+    the next message goes through on the same connection, its content intact."""
+    smtp_sink.pipelining, smtp_sink.refused = pipelining, {"gone@example.com"}
+    sendmail, used = smtplib.SMTP.sendmail, []
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", lambda smtp, *a, **k: used.append(a) or sendmail(smtp, *a, **k))
+    mailer = delivery.Mailer({**app.config, "MAIL_PORT": smtp_sink.port})
+    try:
+        mailer.send("a@example.com", b"Subject: 1\r\n\r\n.a line that starts with a dot\r\n")
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            mailer.send("gone@example.com", b"Subject: 2\r\n\r\nlost\r\n")
+        connection = mailer._smtp
+        mailer.send("b@example.com", b"Subject: 3\r\n\r\nno line end")
+        assert mailer._smtp is connection
+    finally:
+        mailer.close()
+    assert [(m.rcpt_tos, m.content) for m in smtp_sink.messages] == [
+        (["a@example.com"], b"Subject: 1\r\n\r\n.a line that starts with a dot\r\n"),
+        (["b@example.com"], b"Subject: 3\r\n\r\nno line end\r\n"),
+    ]
+    assert len(used) == (0 if pipelining else 3)
 
 
 def test_an_sms_gateway_is_pluggable_and_the_default_logs(store, app, mail, monkeypatch, frozen_clock, caplog):
