@@ -55,7 +55,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -349,31 +349,27 @@ def run_forever(app: Flask, interval: float) -> None:
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
     busy = threading.Lock()  # reminders and jobs take turns: SQLite admits one writer
 
-    def tick() -> None:
-        with app.app_context(), busy:
-            try:
-                if lock.acquire():
-                    tally = sweep(stopping)
-                    if tally != Tally():
-                        log.info("sweep: %s", tally)
-            finally:
-                db.session.remove()
+    def every(work: Callable[[], None], name: str, **period: float) -> None:
+        """Run ``work`` periodically in the app's context, taking turns with the others (``busy``)."""
+        def job() -> None:
+            with app.app_context(), busy:
+                try:
+                    work()
+                finally:
+                    db.session.remove()
+        scheduler.add_job(job, "interval", **period, next_run_time=datetime.now(clock.LOCAL_TZ),
+                          max_instances=1, coalesce=True, id=name)
 
-    def run_jobs() -> None:
-        """Background jobs (caseflow.services.jobs): every scheduler runs them, active or on standby."""
-        with app.app_context(), busy:
-            try:
-                if ran := jobs.run_pending(stopping):
-                    log.info("jobs: %s run", ran)
-            finally:
-                db.session.remove()
+    def reminders() -> None:
+        if lock.acquire():
+            tally = sweep(stopping)
+            if tally != Tally():
+                log.info("sweep: %s", tally)
 
-    def prune() -> None:
-        with app.app_context(), busy:
-            try:
-                log.info("pruned login rows (sessions, attempts): %s", login_sessions.prune())
-            finally:
-                db.session.remove()
+    def background_jobs() -> None:
+        """caseflow.services.jobs: every scheduler runs them, active or on standby."""
+        if ran := jobs.run_pending(stopping):
+            log.info("jobs: %s run", ran)
 
     def stop(signum: int, _frame: Any) -> None:
         if scheduler.running:
@@ -381,12 +377,9 @@ def run_forever(app: Flask, interval: float) -> None:
             stopping.set()
             scheduler.shutdown(wait=True)
 
-    scheduler.add_job(tick, "interval", seconds=interval, next_run_time=datetime.now(clock.LOCAL_TZ),
-                      max_instances=1, coalesce=True, id="reminders")
-    scheduler.add_job(run_jobs, "interval", seconds=app.config["JOBS_POLL_SECONDS"],
-                      next_run_time=datetime.now(clock.LOCAL_TZ), max_instances=1, coalesce=True, id="jobs")
-    scheduler.add_job(prune, "interval", hours=6, next_run_time=datetime.now(clock.LOCAL_TZ),
-                      max_instances=1, coalesce=True, id="prune")
+    every(reminders, "reminders", seconds=interval)
+    every(background_jobs, "jobs", seconds=app.config["JOBS_POLL_SECONDS"])
+    every(lambda: log.info("pruned login rows (sessions, attempts): %s", login_sessions.prune()), "prune", hours=6)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("scheduler started: polling every %g s", interval)
