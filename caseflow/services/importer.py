@@ -236,8 +236,8 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
         progress: Progress | None = None) -> ImportResult:
     """Plan, then (unless there is an error or it is a dry run) create every case in one transaction.
 
-    ``progress`` gets 0–100: checking the rows is the first 30, the new proposers the next 7, then
-    writing the cases."""
+    ``progress`` gets 0–99: checking the rows is the first 30, the new proposers the next 7, then
+    writing the cases, a step per chunk written (the job's end is 100)."""
     if not engine.page_allowed(actor, "import_cases"):
         raise PermissionDenied("只有督查科可以导入交办清单。")
     share = 100 if dry_run else 30
@@ -256,8 +256,9 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
                     db.session.add(proposers[name_key(name)])
                     result.new_proposers.append(name)
         db.session.flush()
+        written = share + (100 - share) // 10
         if progress:
-            progress(share + (100 - share) // 10)
+            progress(written)
         items = []
         for row in result.planned:
             lead_id, *cosigner_ids = dict.fromkeys(proposers[name_key(n)].id for n in (row.lead, *row.cosigners))
@@ -269,6 +270,7 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
                 body=session.body, session_id=session.id, number=row.number, title=row.title, text=row.text,
                 category_id=row.category.id if row.category else None, lead_proposer_id=lead_id,
                 cosigner_ids=tuple(cosigner_ids), consent=row.consent, key_case=row.key_case), units, row.assigned_on))
-        ids = cases_batch.register_and_assign(actor, items)
+        ids = cases_batch.register_and_assign(
+            actor, items, progress and (lambda done, total: progress(written + (99 - written) * done // total)))
     result.cases = list(db.session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)))
     return result
