@@ -84,7 +84,7 @@ class ImportResult:
     planned: list[PlannedCase] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
-    cases: list[Case] = field(default_factory=list)  # created, in the file's order
+    case_ids: list[int] = field(default_factory=list)  # created, in the file's order
     new_proposers: list[str] = field(default_factory=list)
     skipped_empty: int = 0
     sheet: str = ""
@@ -92,7 +92,7 @@ class ImportResult:
 
     @property
     def created(self) -> int:
-        return len(self.cases)
+        return len(self.case_ids)
 
 
 Progress = Callable[[int], None]
@@ -270,7 +270,6 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
                 body=session.body, session_id=session.id, number=row.number, title=row.title, text=row.text,
                 category_id=row.category.id if row.category else None, lead_proposer_id=lead_id,
                 cosigner_ids=tuple(cosigner_ids), consent=row.consent, key_case=row.key_case), units, row.assigned_on))
-        ids = cases_batch.register_and_assign(
+        result.case_ids = cases_batch.register_and_assign(
             actor, items, progress and (lambda done, total: progress(written + (99 - written) * done // total)))
-    result.cases = list(db.session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)))
     return result
