@@ -96,7 +96,7 @@ def _write(actor: User, items: list[NewCase]) -> list[int]:
             "unit_id": g.unit.unit_id, "role": g.unit.role, "state": engine.workflow(d.body).initial("assignment"),
             "assigned_at": start, "original_due_date": g.due, "due_date": g.due, "answered_at": None,
             "requested_due_date": None, "request_reason": None, "version": 1} for g in given])
-    case_ids = _insert(Case, cases)
+    case_ids = _insert(Case, cases, ids=True)
     _insert(CaseCosigner, [{"case_id": case_id, "position": i, "proposer_id": p}
                            for case_id, item in zip(case_ids, items)
                            for i, p in enumerate(item.data.cosigner_ids, 1)])
@@ -107,7 +107,7 @@ def _write(actor: User, items: list[NewCase]) -> list[int]:
         rows += [{"case_id": case_id, **part} for part in case_parts]
         bodies += [item.data.body] * len(case_parts)
     reminders = []
-    for assignment_id, a, body in zip(_insert(Assignment, rows), rows, bodies):
+    for assignment_id, a, body in zip(_insert(Assignment, rows, ids=True), rows, bodies):
         reminders += [{
             "case_id": a["case_id"], "assignment_id": assignment_id, "target": f"assignment:{assignment_id}",
             "kind": kind, "deadline": a["due_date"], "send_on": send_on, "state": "pending", "attempts": 0,
@@ -118,35 +118,33 @@ def _write(actor: User, items: list[NewCase]) -> list[int]:
     return case_ids
 
 
-def _insert(model: type, rows: list[dict[str, Any]]) -> list[int]:
-    """Store the rows; their new ids (none for a table keyed otherwise).
+def _insert(model: type, rows: list[dict[str, Any]], *, ids: bool = False) -> list[int]:
+    """Store the rows; with ``ids``, their new ids (for the rows that refer to them).
 
-    On PostgreSQL the ids are drawn from the table's sequence first and the rows sent by COPY: an
-    executemany runs one INSERT per row on the server, and multi-row INSERT … RETURNING statements
-    of thousands of parameters cost the driver more to parse than the server to run."""
+    On PostgreSQL the ids wanted are drawn from the table's sequence first and the rows sent by
+    COPY (the others get theirs from the column's default, in the same order): an executemany
+    runs one INSERT per row on the server, and multi-row INSERT … RETURNING statements of
+    thousands of parameters cost the driver more to parse than the server to run."""
     table = model.__table__
     if not rows:
         return []
-    keyed = "id" in table.c
     if db.session.get_bind().dialect.name != "postgresql":
-        if not keyed:
+        if not ids:
             db.session.execute(insert(table), rows)
             return []
         return list(db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-    ids = []
-    if keyed:
-        ids = list(db.session.scalars(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
-                                      .select_from(func.generate_series(1, len(rows)))))
-        rows = [{"id": i, **row} for i, row in zip(ids, rows)]
-    columns = [table.c[name] for name in rows[0]]
-    values = itemgetter(*(c.name for c in columns))
+    new_ids = list(db.session.scalars(select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+                                      .select_from(func.generate_series(1, len(rows))))) if ids else []
+    names = list(rows[0])
+    columns = [table.c[name] for name in (["id"] if ids else []) + names]
+    values = itemgetter(*names)
     dialect = db.session.get_bind().dialect
     convert = [(i, f) for i, c in enumerate(columns) if (f := c.type.bind_processor(dialect))]
+    cells = ([i, *values(row)] for i, row in zip(new_ids, rows)) if ids else (list(values(row)) for row in rows)
     with db.session.connection().connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN") as copy:
-            for row in rows:
-                cells = list(values(row))
+            for row in cells:
                 for i, f in convert:
-                    cells[i] = f(cells[i])
-                copy.write_row(cells)
-    return ids
+                    row[i] = f(row[i])
+                copy.write_row(row)
+    return new_ids
