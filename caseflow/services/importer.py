@@ -7,7 +7,9 @@ How a sheet is read (header position, merged cells, formulas, blank rows) is in
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -232,6 +234,22 @@ def _suggest(name: str, candidates: list[str]) -> str:
     return f"，是否为：{'、'.join(close)}" if close else ""
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the import, back on after it (nothing is lost, the
+    cycles made meanwhile are collected then). The import makes hundreds of thousands of objects
+    that live until it ends (the sheet's rows, the planned cases, the rows to write), and every
+    full collection walks them all: 15–25 % of the CPU of 10,000 rows, measured alternately."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+@_collector_paused()
 def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = False,
         progress: Progress | None = None) -> ImportResult:
     """Plan, then (unless there is an error or it is a dry run) create every case in one transaction.
