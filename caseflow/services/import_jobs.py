@@ -17,10 +17,12 @@ from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from caseflow.errors import PermissionDenied, ServiceError
 from caseflow.extensions import db
-from caseflow.models import Job, Session, User
+from caseflow.models import Assignment, Case, Job, Session, User
 from caseflow.services import importer, jobs
 from caseflow.sheet_reader import check_signature
 from caseflow.workflow import engine
@@ -65,13 +67,19 @@ def summarize(result: importer.ImportResult) -> dict[str, Any]:
         "sheet": result.sheet, "errors": rows(result.errors), "warnings": rows(result.warnings),
         "skipped_empty": result.skipped_empty, "new_proposers": result.new_proposers,
         "planned": len(result.planned), "created": result.created,
-        "case_ids": [c.id for c in result.cases],  # all of them, for the API
+        "case_ids": result.case_ids,  # all of them, for the API
         "cases": [[c.id, c.number, c.title, "、".join(a.unit.name for a in c.lead_assignments)]
-                  for c in result.cases[:SHOWN]],
+                  for c in _first_created(result.case_ids)],
         "rows": [[p.row, p.number, p.title, "、".join(u.name for u in p.lead_units),
                   "、".join(u.name for u in p.co_units), p.assigned_on.isoformat()]
-                 for p in result.planned[:SHOWN]] if not result.cases else [],
+                 for p in result.planned[:SHOWN]] if not result.case_ids else [],
     }
+
+
+def _first_created(case_ids: list[int]) -> list[Case]:
+    """The first ``SHOWN`` created cases with their units, in the file's order (ids ascend with it)."""
+    return list(db.session.scalars(select(Case).where(Case.id.in_(case_ids[:SHOWN])).order_by(Case.id)
+                                   .options(selectinload(Case.assignments).selectinload(Assignment.unit))))
 
 
 def marked_workbook(data: bytes, result: importer.ImportResult) -> bytes:

