@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Date, Integer, Select, and_, case, cast, delete, exists, func, insert, select, text, true
 from sqlalchemy.orm import aliased
 
@@ -150,8 +149,6 @@ COLUMNS = ("assignment_id", "case_id", "unit_id", "body", "session_id", "year", 
 def refresh(case_ids: Iterable[int]) -> None:
     """Write the facts of these cases' assignments anew (in the caller's transaction)."""
     ids = sorted(set(case_ids))
-    if not ids:
-        return
     db.session.execute(delete(AssignmentFact).where(AssignmentFact.case_id.in_(ids)))
     db.session.execute(insert(AssignmentFact).from_select(COLUMNS, source(ids)))
 
@@ -199,7 +196,9 @@ def rebuild(missing_only: bool = False) -> int:
     else:
         db.session.execute(delete(AssignmentFact))
         query = source()
-    result = db.session.execute(insert(AssignmentFact).from_select(COLUMNS, query))
+    # an INSERT's rowcount is kept only when asked for: psycopg's closed cursor says -1
+    result = db.session.execute(insert(AssignmentFact).from_select(COLUMNS, query),
+                                execution_options={"preserve_rowcount": True})
     db.session.commit()
     if postgres():  # the planner's statistics of the rewritten table (autovacuum would take a while)
         db.session.execute(text("ANALYZE assignment_facts"))
@@ -220,8 +219,6 @@ def differences(limit: int = 100) -> list[Difference]:
         else:
             found += [Difference(key, name, a, b) for name, a, b in zip(COLUMNS, stored[key], computed[key])
                       if _normal(a) != _normal(b)]
-        if len(found) >= limit:
-            break
     return found[:limit]
 
 
@@ -230,7 +227,3 @@ def _normal(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value.isoformat() if hasattr(value, "isoformat") and not isinstance(value, int) else value
-
-
-def extensions_count() -> bool:
-    return current_app.config["STATS_EXTENSION_COUNTS"]
