@@ -65,7 +65,8 @@ def test_a_body_file_may_add_an_action_after_the_bases(tmp_path):
     names = [a["name"] for a in spec.resolve(path)["actions"]]
     assert names == [a["name"] for a in spec.parse(BASE)["actions"]] + ["urge"]
     urge = engine.Workflow("cppcc_proposal", spec.resolve(path)).actions["urge"]
-    assert (urge["label"], urge["roles"], urge["states"]) == ("催办", ["supervisor"], {"case": ["assigned", "in_progress"]})
+    assert (urge["label"], urge["roles"], urge["states"]) == (
+        "催办", ["supervisor"], {"case": ["assigned", "in_progress"]})
 
 
 def test_a_machine_is_built_from_the_actions_that_move_it():
