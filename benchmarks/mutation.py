@@ -7,6 +7,7 @@ mutated function. Killed / survived / other counts per module go to
 Surviving mutants and why they are left: benchmarks/README.md.
 
     python -m benchmarks.mutation [deadlines stats workflow services] [--minutes N]   (make mutate: all four)
+    python -m benchmarks.mutation workflow --survivors      (only the last run's survivors, again)
 """
 from __future__ import annotations
 
@@ -30,7 +31,11 @@ WORK = ROOT / "mutants"
 MODULES = {
     "deadlines": ("caseflow/deadlines.py", ["tests/unit/test_deadlines.py", "tests/service/test_due_dates.py"]),
     "stats": ("caseflow/stats.py", ["tests/service/test_stats.py"]),
-    "workflow": ("caseflow/workflow/*.py", ["tests/unit/test_workflow_spec.py", "tests/service/test_rulebook.py"]),
+    # the rule book's files and matrix, and the two walks that look at 同意先行答复 and a unit's own part
+    "workflow": ("caseflow/workflow/*.py", [
+        "tests/unit/test_workflow_spec.py", "tests/service/test_rulebook.py",
+        "tests/service/test_lifecycle.py::test_reply_waits_for_co_opinions_unless_overridden",
+        "tests/service/test_lifecycle.py::test_each_split_unit_records_its_follow_up_on_its_own_part"]),
     "services": ("caseflow/services/*.py", ["tests/service/test_lifecycle.py", "tests/service/test_rulebook.py",
                                        "tests/service/test_register.py", "tests/service/test_importer.py",
                                        "tests/service/test_cases_batch.py", "tests/service/test_due_dates.py",
@@ -74,22 +79,52 @@ def run(name: str, children: int, minutes: float | None) -> dict:
     return {**collect(name), "minutes": round((time.perf_counter() - started) / 60, 1)}
 
 
-def collect(name: str) -> dict:
-    """The figures of the module's last run, from mutmut's files under mutants/<module>/."""
+def statuses(name: str) -> dict[str, str]:
+    """Each mutant of the module's last run and what became of it, from mutmut's files under
+    mutants/<module>/."""
     work = WORK / name
-    counts: Counter[str] = Counter()
-    survivors = []
+    found = {}
     for meta in sorted((work / "mutants").rglob("*.py.meta")):
         if not fnmatch(str(meta.relative_to(work / "mutants")).removesuffix(".meta"), MODULES[name][0]):
             continue
         for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            counts[STATUS.get(code, "suspicious")] += 1
-            if STATUS.get(code) == "survived":
-                survivors.append(mutant)
+            found[mutant] = STATUS.get(code, "suspicious")
+    return found
+
+
+def collect(name: str) -> dict:
+    """The figures of the module's last run."""
+    found = statuses(name)
+    counts = Counter(found.values())
+    return _figures(name, counts, [m for m, status in found.items() if status == "survived"])
+
+
+def _figures(name: str, counts: Counter[str], survivors: list[str]) -> dict:
     decided = counts["killed"] + counts["survived"]
-    return {"target": MODULES[name][0], "tests": MODULES[name][1], **dict(counts), "total": sum(counts.values()),
+    return {"target": MODULES[name][0], "tests": MODULES[name][1], **{k: v for k, v in counts.items() if v},
+            "total": sum(counts.values()),
             "killed_pct": round(100 * counts["killed"] / decided, 1) if decided else None,
             "survived_mutants": survivors}
+
+
+def recheck(name: str, children: int, last: dict) -> dict:
+    """Run again only the mutants that survived the module's last full run (after tests were added
+    for them) and move those now killed to killed; the rest of the figures stay the full run's.
+    mutmut numbers mutants per function: a function changed since then numbers its mutants anew."""
+    work = prepare(name)
+    started = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(children),
+                    *last["survived_mutants"]], cwd=work, check=True)
+    now = statuses(name)
+    counts = Counter({k: v for k, v in last.items() if k in {*STATUS.values(), "suspicious"}})
+    for mutant in last["survived_mutants"]:
+        counts["survived"] -= 1
+        counts[now.get(mutant, "not checked")] += 1
+    figures = _figures(name, counts, [m for m in last["survived_mutants"] if now.get(m) == "survived"])
+    figures.update(tests=last["tests"], minutes=last.get("minutes"), rechecked={
+        "mutants": len(last["survived_mutants"]), "killed": counts["killed"] - last["killed"],
+        "tests": MODULES[name][1], "minutes": round((time.perf_counter() - started) / 60, 1)})
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -98,10 +133,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--minutes", type=float, help="stop each module after this long (the rest: not checked)")
     parser.add_argument("--collect", action="store_true", help="only read the figures of the last run again")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run again only the last run's surviving mutants (see recheck)")
     args = parser.parse_args(argv)
     path = RESULTS / "mutation.json"
     for name in args.modules:
-        figures = collect(name) if args.collect else run(name, args.max_children, args.minutes)
+        if args.survivors:
+            last = json.loads(path.read_text())["modules"][name]
+            figures = recheck(name, args.max_children, last)
+        else:
+            figures = collect(name) if args.collect else run(name, args.max_children, args.minutes)
         # read again: another run (of another module) may have written it meanwhile
         result = json.loads(path.read_text()) if path.exists() else {"benchmark": "mutation", "modules": {}}
         if args.collect:  # the time it took is the run's

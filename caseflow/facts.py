@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import (
     Date, Delete, Insert, Integer, Select, and_, bindparam, case, cast, delete, exists, func, insert, select, text, true,
 )
@@ -162,8 +161,6 @@ def _refresh_statements(dialect: str) -> tuple[Delete, Insert]:
 def refresh(case_ids: Iterable[int]) -> None:
     """Write the facts of these cases' assignments anew (in the caller's transaction)."""
     ids = sorted(set(case_ids))
-    if not ids:
-        return
     remove, add = _refresh_statements(db.session.get_bind().dialect.name)
     db.session.execute(remove, {"case_ids": ids})
     db.session.execute(add, {"case_ids": ids})
@@ -226,7 +223,9 @@ def rebuild(missing_only: bool = False) -> int:
     else:
         db.session.execute(delete(AssignmentFact))
         query = source()
-    result = db.session.execute(insert(AssignmentFact).from_select(COLUMNS, query))
+    # an INSERT's rowcount is kept only when asked for: psycopg's closed cursor says -1
+    result = db.session.execute(insert(AssignmentFact).from_select(COLUMNS, query),
+                                execution_options={"preserve_rowcount": True})
     db.session.commit()
     if postgres():  # the planner's statistics of the rewritten table (autovacuum would take a while)
         db.session.execute(text("ANALYZE assignment_facts"))
@@ -247,8 +246,6 @@ def differences(limit: int = 100) -> list[Difference]:
         else:
             found += [Difference(key, name, a, b) for name, a, b in zip(COLUMNS, stored[key], computed[key])
                       if _normal(a) != _normal(b)]
-        if len(found) >= limit:
-            break
     return found[:limit]
 
 
@@ -257,7 +254,3 @@ def _normal(value: Any) -> Any:
     if isinstance(value, bool):
         return int(value)
     return value.isoformat() if hasattr(value, "isoformat") and not isinstance(value, int) else value
-
-
-def extensions_count() -> bool:
-    return current_app.config["STATS_EXTENSION_COUNTS"]

@@ -11,10 +11,11 @@ import random
 from datetime import timedelta
 
 from click.testing import CliRunner
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import delete, select, text, update
 
 from caseflow import clock, facts
-from caseflow.models import AssignmentFact, Disclosure, Event
+from caseflow.models import AssignmentFact, Case, Disclosure, Event
 from caseflow.services import assignments, cases, disclosure, feedback, handling
 from tests.service.world import START, World
 
@@ -207,3 +208,45 @@ def test_a_rejected_change_leaves_the_facts_as_they_were(make, db, frozen_clock)
     db.session.expire_all()
     assert db.session.get(AssignmentFact, lead.id).contacted is before is False
     assert facts.differences() == []
+
+
+def test_rebuild_missing_fills_only_the_cases_without_facts(make, db, frozen_clock):
+    """``flask stats rebuild --missing`` (after an upgrade): cases with facts keep theirs, even wrong ones."""
+    frozen_clock(START)
+    w = World(make, db)
+    kept, lost = w.replied(), w.assigned()
+    wrong = w.lead_of(kept).id
+    db.session.execute(update(AssignmentFact).where(AssignmentFact.assignment_id == wrong).values(met=True))
+    db.session.execute(delete(AssignmentFact).where(AssignmentFact.case_id == lost.id))
+    assert facts.rebuild(missing_only=True) == 2  # the lost case's lead and co assignments
+    assert [(d.assignment_id, d.column) for d in facts.differences()] == [(wrong, "met")]
+    assert facts.rebuild() == 4
+    assert facts.differences() == []
+
+
+def test_the_check_names_missing_and_extra_rows_and_stops_at_its_limit(make, db, frozen_clock):
+    frozen_clock(START)
+    w = World(make, db)
+    first, second = w.assigned(), w.assigned()
+    db.session.execute(delete(AssignmentFact).where(AssignmentFact.case_id == first.id))
+    # the case left the statistics (as a withdrawn one does) without its facts being refreshed
+    db.session.execute(update(Case).where(Case.id == second.id).values(state="withdrawn")
+                       .execution_options(synchronize_session=False))
+    ids = sorted(a.id for a in first.assignments) + sorted(a.id for a in second.assignments)
+    assert [(d.assignment_id, d.column) for d in facts.differences()] == [
+        (ids[0], "(missing)"), (ids[1], "(missing)"), (ids[2], "(extra)"), (ids[3], "(extra)")]
+    missing, _, extra, _ = facts.differences()
+    assert (missing.stored, missing.computed[0], extra.stored[0], extra.computed) == (None, ids[0], ids[2], None)
+    assert [(d.assignment_id, d.column) for d in facts.differences(limit=3)] == [
+        (ids[0], "(missing)"), (ids[1], "(missing)"), (ids[2], "(extra)")]
+
+
+@pytest.mark.postgres
+def test_rebuild_gives_the_planner_the_rewritten_tables_size(make, db, frozen_clock):
+    frozen_clock(START)
+    w = World(make, db)
+    for _ in range(3):
+        w.assigned()
+    rows = facts.rebuild()
+    assert rows == 6
+    assert db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'assignment_facts'")) == rows

@@ -139,13 +139,16 @@ def test_the_leader_returns_a_draft_and_signs_it_once_revised(w):
 
 
 def test_reply_waits_for_co_opinions_unless_overridden(w):
-    case = w.accepted()
+    case, other = w.accepted(), w.accepted()
+    cases.override_co_opinions(w["dispatcher"], other.id, other.version, "另一件急需答复")  # not this case
     reply = handling.draft_reply(w["lead_handler"], w.lead_of(case).id, w.reply_input())
     with pytest.raises(ValidationError, match="会办单位尚未提交会办意见：会办单位"):
         handling.sign_reply(w["lead_leader"], reply.id, reply.version)
     with pytest.raises(ValidationError, match="理由"):
         cases.override_co_opinions(w["dispatcher"], case.id, case.version, " ")
     cases.override_co_opinions(w["dispatcher"], case.id, case.version, "提出人急需答复")
+    with pytest.raises(ValidationError, match="已同意先行答复"):
+        cases.override_co_opinions(w["dispatcher"], case.id, case.version, "再说一次")
     handling.sign_reply(w["lead_leader"], reply.id, reply.version)
     assert case.state == "replied"
 
@@ -334,6 +337,22 @@ def test_follow_up_with_a_second_reply_and_a_better_class(w, frozen_clock):
     assert fu.reply_id == second.id
     assert [e.action for e in case_timeline(case)][-2:] == ["签发二次答复", "回头看"]
     assert w.db.session.scalars(select(Disclosure).where(Disclosure.reply_id == second.id)).one().state == "pending"
+
+
+def test_each_split_unit_records_its_follow_up_on_its_own_part(w, db):
+    """分办: a unit's 回头看 counts for that unit's assignment (the statistics read it there); the
+    督查科's for the first lead unit's."""
+    case = w.registered()
+    second = w.make.unit("第二主办")
+    cases.assign(w["dispatcher"], case.id, case.version,
+                 [cases.UnitAssignment(w.lead.id, "split"), cases.UnitAssignment(second.id, "split")])
+    case.state = "replied"  # the follow-up only looks at the case's state: its replies are not the point
+    db.session.commit()
+    first, own = (next(a for a in case.assignments if a.unit_id == u.id) for u in (w.lead, second))
+    assert case.lead_assignments[0] is first
+    recorded = [handling.record_follow_up(who, case.id, "after", "回头看").assignment_id
+                for who in (w.make.user("handler", unit=second), w["lead_leader"], w["dispatcher"])]
+    assert recorded == [own.id, first.id, first.id]
 
 
 def test_feedback_through_a_personal_link(w):

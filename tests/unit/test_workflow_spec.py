@@ -58,6 +58,17 @@ def test_a_body_file_changes_only_what_it_names(tmp_path):
     assert data["deadlines"]["reply"] == {"months": 2} and data["deadlines"]["co_opinion"] == {"months": 1}
 
 
+def test_a_body_file_may_add_an_action_after_the_bases(tmp_path):
+    path = _folder(tmp_path, body="actions:\n  - name: close\n    roles: [supervisor]\n"
+                                  "  - name: urge\n    label: 催办\n    acts_on: case\n    roles: [supervisor]\n"
+                                  "    states: {case: [assigned, in_progress]}\n")
+    names = [a["name"] for a in spec.resolve(path)["actions"]]
+    assert names == [a["name"] for a in spec.parse(BASE)["actions"]] + ["urge"]
+    urge = engine.Workflow("cppcc_proposal", spec.resolve(path)).actions["urge"]
+    assert (urge["label"], urge["roles"], urge["states"]) == (
+        "催办", ["supervisor"], {"case": ["assigned", "in_progress"]})
+
+
 def test_a_machine_is_built_from_the_actions_that_move_it():
     transitions = engine.workflow("cppcc_proposal").machines["assignment"].get_transitions("accept")
     assert [(t.source, t.dest) for t in transitions] == [("pending", "accepted")]
@@ -106,7 +117,8 @@ def test_an_action_allowed_in_no_state_of_its_row_is_refused(tmp_path):
     assert "action 'accept' lists no states for 'assignment'" in _error(path)
     path = _folder(tmp_path, "    acts_on: case\n    roles: [dispatcher]\n    states: {case: [evaluated]}",
                    "    acts_on: assignment\n    roles: [dispatcher]\n    states: {case: [evaluated]}")
-    assert "action 'close' needs the states of the case and of its assignment" in _error(path)
+    assert _error(path) == (f"base.yaml:{_line_of(tmp_path / 'base.yaml', 'name: close')}: "
+                            "action 'close' needs the states of the case and of its assignment")
 
 
 def test_unknown_action_key_and_unknown_group_state(tmp_path):
@@ -163,6 +175,13 @@ def test_diagram_command(app, tmp_path):
 def test_each_broken_action_is_refused_with_its_file_line_and_problem(tmp_path, name, override, problem):
     path = _folder(tmp_path, body=f"actions:\n  - name: {name}\n    {override}\n")
     assert _error(path) == f"cppcc_proposal.yaml:{_line_of(path, f'name: {name}')}: {problem}"
+
+
+def test_an_action_without_a_name_is_refused_as_a_new_one(tmp_path):
+    """It cannot update a base action (they merge by name): it is added, and refused with a '?'."""
+    path = _folder(tmp_path, body="actions:\n  - label: 无名\n    acts_on: case\n    roles: [dispatcher]\n"
+                                  "    states: {case: [registered]}\n")
+    assert _error(path) == f"cppcc_proposal.yaml:{_line_of(path, 'label: 无名')}: action '?' needs 'name'"
 
 
 def test_a_freshly_built_workflow_has_the_rule_books_transitions_and_no_others():
