@@ -2,8 +2,9 @@
 the source rows (replies, co-opinions, feedback, contacts, disclosures, follow-ups).
 
 One definition serves both ways of writing them: :func:`source` is the SQL that computes the rows,
-run for the cases a transaction touched (every Event the engine writes marks its case, and
-``services.base.transaction`` refreshes the marked cases before it commits), or for every case
+run for the cases a transaction touched (every Event the engine writes marks its case, unless its
+action says ``counted: false`` in the rule book, and ``services.base.transaction`` refreshes the
+marked cases before it commits), or for every case
 (``flask stats rebuild``). ``--check`` compares the stored rows with a fresh computation.
 """
 from __future__ import annotations
@@ -233,10 +234,14 @@ def rebuild(missing_only: bool = False) -> int:
     return result.rowcount
 
 
-def differences(limit: int = 100) -> list[Difference]:
-    """Where the stored facts differ from a fresh computation (at most ``limit`` of them)."""
-    computed = {row[0]: row for row in db.session.execute(source())}
-    stored = {row[0]: row for row in db.session.execute(select(*(getattr(AssignmentFact, c) for c in COLUMNS)))}
+def differences(limit: int = 100, case_ids: Iterable[int] | None = None) -> list[Difference]:
+    """Where the stored facts (of every case, or of these) differ from a fresh computation (at most
+    ``limit`` of them)."""
+    fresh, kept = source(), select(*(getattr(AssignmentFact, c) for c in COLUMNS))
+    if case_ids is not None:
+        fresh, kept = fresh.where(Assignment.case_id.in_(case_ids)), kept.where(AssignmentFact.case_id.in_(case_ids))
+    computed = {row[0]: row for row in db.session.execute(fresh)}
+    stored = {row[0]: row for row in db.session.execute(kept)}
     found = []
     for key in sorted(computed.keys() | stored.keys()):
         if key not in stored:

@@ -343,7 +343,8 @@ def _move_and_record(actor, a: dict[str, Any], case: Case, assignment, disclosur
     event = Event(case=case, assignment_id=assignment.id if assignment is not None else None,
                   **event_fields(actor, a, comment, payload, before, after))
     db.session.add(event)
-    facts.mark(case)  # its statistics' facts are written anew before the transaction commits
+    if a.get("counted", True):
+        facts.mark(case)  # its statistics' facts are written anew before the transaction commits
     return event
 
 

@@ -9,7 +9,11 @@ from caseflow.workflow.guards import GUARDS
 
 RELATIONS = ("own_unit", "lead_unit", "case_unit")
 TARGETS = spec.MACHINES  # an action acts on a case, an assignment or a disclosure
-ACTION_KEYS = {"name", "label", "acts_on", "roles", "relation", "assignment_roles", "states", "to", "guards", "required"}
+ACTION_KEYS = {"name", "label", "acts_on", "roles", "relation", "assignment_roles", "states", "to", "guards", "required",
+               "counted"}
+# the groups the statistics' facts (caseflow/facts.py) read: an action that moves a row into or out
+# of one changes a figure, so it cannot say `counted: false`
+COUNTED_GROUPS = {"case": ("void", "ended"), "assignment": ("gone", "done"), "disclosure": ("on_portal", "kept_private")}
 SECTIONS = ("roles", "assignment_roles", "pages", "fields", *spec.MACHINES, "groups", "actions", "deadlines",
             "reminders")
 
@@ -94,12 +98,26 @@ def _check_action(action: Any, data: dict[str, Any], roles: set[str]) -> None:
         for state in destinations(dest):
             if state not in data[machine]["states"]:
                 fail(action, f"action '{name}' uses unknown state '{state}'")
+    if action.get("counted", True) is not True:
+        _check_uncounted(action, data)
     for guard in action.get("guards", ()):
         if guard not in GUARDS:
             fail(action, f"action '{name}' uses unknown guard '{guard}'")
     for field in action.get("required", ()):
         if field not in data["fields"]:
             fail(action, f"action '{name}' requires field '{field}' that has no message under 'fields'")
+
+
+def _check_uncounted(action: Any, data: dict[str, Any]) -> None:
+    name, machine = action["name"], action["acts_on"]
+    if action["counted"] is not False:
+        fail(action, f"action '{name}': counted is true or false")
+    groups = [set(data["groups"][machine].get(g, ())) for g in COUNTED_GROUPS[machine]]
+    for dest in destinations((action.get("to") or {}).get(machine)):
+        for before in action["states"][machine]:
+            if any((before in g) != (dest in g) for g in groups):
+                fail(action, f"action '{name}' moves a {machine} from '{before}' to '{dest}', which the statistics "
+                             "count: it cannot be counted: false")
 
 
 def _check_reachable(data: dict[str, Any]) -> None:
