@@ -15,12 +15,14 @@ from sqlalchemy import select
 from caseflow.models import Case, Disclosure
 from caseflow.services import assignments, cases, disclosure, feedback, handling
 from caseflow.stats import (
+    Average,
     ClassCount,
     Filter,
     Handled,
     Lights,
     Rate,
     adoption_rate,
+    cases_behind,
     class_distribution,
     co_timely_rate,
     contact_rate,
@@ -33,6 +35,7 @@ from caseflow.stats import (
     reply_rate,
     satisfaction,
     summary,
+    table as grouped_table,
     traffic_lights,
     unit_table,
 )
@@ -213,7 +216,7 @@ def district(make, db, frozen_clock) -> District:
     return t
 
 
-def test_figures_of_a_hand_built_district(district, app, monkeypatch):
+def test_figures_of_a_hand_built_district(district, app, db, monkeypatch):
     a, b, c = (district.units[k].id for k in "ABC")
     f = Filter(as_of=AS_OF)
 
@@ -258,6 +261,19 @@ def test_figures_of_a_hand_built_district(district, app, monkeypatch):
     first = satisfaction(f, first=True)
     assert (first.satisfied, first.satisfied_or_basic, first.dissatisfied) == (
         Rate(13, 19, Decimal("0.6842")), Rate(16, 19, Decimal("0.8421")), 3)
+    # the cases behind the rates' links: the 19 evaluated (first and final alike), 18 of them (基本)满意
+    def behind(count: str, of: Filter = f) -> set[str]:
+        ids = set(db.session.scalars(cases_behind(of, count)))
+        return {key for key, case in district.cases.items() if case.id in ids}
+
+    evaluated = {"P1", "P2", "P3", "P5", "P8", "P9", "P10", "P16", "P17", "P18", "P19", "P20", "P23", "P24", "P25",
+                 "P26", "N1", "N2", "N4"}
+    assert behind("first_evaluated") == behind("final_evaluated") == evaluated
+    assert behind("final_satisfied_or_basic") == evaluated - {"P23"}
+    # first replied in May (P11 not evaluated): the links keep to the filter
+    may = Filter(start=d(5, 1), end=d(5, 31), as_of=AS_OF)
+    assert behind("first_evaluated", may) == {"P1", "P2", "P5", "P17", "P24", "N1", "N2", "P9", "P16", "P23", "N4"}
+    assert behind("final_satisfied_or_basic", may) == {"P1", "P2", "P5", "P17", "P24", "N1", "N2", "P9", "P16", "N4"}
 
     # 见面率 over the 28 lead cases (P17 once): 见面 before the reply P1, N4, and P6 (not replied yet);
     # P5's is after its reply → 3; 沟通率 adds the phone/online P2, P24, P19, P20 → 7
@@ -270,7 +286,7 @@ def test_figures_of_a_hand_built_district(district, app, monkeypatch):
     assert (figures.withheld, figures.reasons) == (3, [("涉及国家秘密", 2), ("涉及第三方隐私", 1)])
 
     # 交办 → 答复 days: 甲 68 78 99 109 88 64 91 76 59 60 = 792; 乙 43 63 91 73 83 66 48 53 70 38 40 61 = 729
-    assert handling_days(f).days == Decimal("69.1")  # 1521 / 22 = 69.14
+    assert handling_days(f) == Average(22, Decimal("69.1"))  # 1521 / 22 = 69.14
     assert handling_days(Filter(unit_id=b)).days == Decimal("60.8")  # 729 / 12 = 60.75
 
     # open on 1 July: red P6 甲, P6 丙 (co), P7, N3, P23 (重新办理, due 20 June); yellow P12 (10 July),
@@ -289,6 +305,13 @@ def test_figures_of_a_hand_built_district(district, app, monkeypatch):
     assert handled(Filter(start=d(4, 1), end=d(4, 30))) == Handled(lead=3, co=1)
     # first reply in May: 甲 P1 P2 P5 P17 P24 N1 N2, 乙 P9 P11 P16 P17 P23 N4; adopted P1 P17 P24 N1 P16
     assert adoption_rate(Filter(start=d(5, 1), end=d(5, 31))) == Rate(5, 13, Decimal("0.3846"))
+    # and their classes (the latest reply's): P23's 不满意 brought no second reply yet
+    assert {x.label: x.count for x in class_distribution(Filter(start=d(5, 1), end=d(5, 31)))} == {
+        "解决或采纳": 4,  # P1 P17甲 P24 | P16
+        "列入计划拟解决": 4,  # P2 P5 | P11 P17乙
+        "留作参考": 3,  # P9 P23 and N2
+        "解决采纳": 1, "正在解决": 1,  # N1, N4
+    }
 
     # the per-unit table agrees with the single figures, unit by unit
     table = {row.unit_name: row.figures for row in unit_table(f)}
@@ -306,15 +329,92 @@ def test_figures_of_a_hand_built_district(district, app, monkeypatch):
     assert ja.meeting_rate == Rate(2, 14, Decimal("0.1429")) and yi.contact_rate == Rate(3, 15, Decimal("0.2000"))
     assert ja.disclosure.published == Rate(4, 10, Decimal("0.4000")) and yi.disclosure.published.numerator == 2
     assert ja.disclosure.reasons == [("涉及国家秘密", 2)] and yi.disclosure.reasons == [("涉及第三方隐私", 1)]
-    assert ja.handling_days.days == Decimal("79.2") and yi.handling_days.days == Decimal("60.8")
+    assert (ja.disclosure.withheld, yi.disclosure.withheld, bing.disclosure.withheld) == (2, 1, 0)  # P4 P5 | P26
+    assert bing.classes == [] and bing.disclosure.reasons == []  # 丙 only co: no replies of its own
+    assert ja.handling_days == Average(10, Decimal("79.2")) and yi.handling_days == Average(12, Decimal("60.8"))
     assert (ja.lights, yi.lights, bing.lights) == (Lights(0, 2, 2), Lights(2, 0, 2), Lights(0, 0, 1))
     assert ja.conversions.rate is None and yi.conversions == Rate(1, 2, Decimal("0.5000"))
     assert ClassCount("留作参考", 2) in yi.classes and ClassCount("留作参考", 1) in ja.classes
     assert summary(Filter(unit_id=a, as_of=AS_OF)) == ja
     whole = summary(f)
     assert (whole.handled, whole.reply_rate, whole.overdue) == (Handled(29, 12), Rate(22, 25, Decimal("0.8800")), 5)
+    assert whole.handling_days == Average(22, Decimal("69.1"))
+    assert grouped_table(f).total == whole  # the grouped query's total row is the summary's
 
 
 def test_a_rate_is_rounded_and_none_without_a_denominator():
     assert Rate.of(2, 3) == Rate(2, 3, Decimal("0.6667")) and Rate.of(2, 3).percent == "66.7%"
     assert Rate.of(0, 0).rate is None and Rate.of(0, 0).percent == "—"
+    assert Rate.of(1, 32).rate == Decimal("0.0313")  # half up: 0.03125, not to the even 0.0312
+
+
+def test_the_edges_of_each_count(make, db, frozen_clock):
+    """Where a count's boundary or its unit (cases or assignments) matters: due on the day itself,
+    two co-units on one case, both parts of a split case met, withheld, followed up, and figures
+    filtered by month. ``as_of`` 1 July: yellow to 16 July."""
+    t = District(make, db, frozen_clock)
+    a, b, c = (t.units[k].id for k in "ABC")
+    # E1: 甲 replies on its due day (3 June); 乙 and 丙 co, 乙's opinion on its due day (3 April)
+    t.case("E1", "A", "B"); t.assign("E1", [cases.UnitAssignment(c, "co")], MAR3)
+    t.opinion("E1", "B", d(4, 3)); t.opinion("E1", "C", d(4, 1)); t.reply("E1", "A", d(6, 3), 0)
+    t.disclose("E1", "涉及国家秘密")
+    # E2: 分办, both parts met the proposer before replying, both adopted, both withheld
+    t.case("E2", ("A", "B")); t.contact("E2", "A", "meeting", d(3, 10)); t.contact("E2", "B", "meeting", d(3, 12))
+    t.reply("E2", "A", d(5, 10), 0); t.reply("E2", "B", d(5, 12), 0)
+    # E7: 分办, both 留作参考, both parts' 回头看 find it 解决或采纳; both replies published
+    t.case("E7", ("A", "B")); t.reply("E7", "A", d(5, 12), 2); t.reply("E7", "B", d(5, 14), 2)
+    t.follow_up("E7", "A", 0, d(6, 1)); t.follow_up("E7", "B", 0, d(6, 2))
+    for key, reason in (("E2", "涉及国家秘密"), ("E7", None)):
+        for part in db.session.scalars(select(Disclosure).where(Disclosure.case_id == t.cases[key].id)):
+            if reason:
+                disclosure.withhold(t.dispatcher, part.id, part.version, reason)
+            else:
+                disclosure.publish(t.dispatcher, part.id, part.version, "full", "答复正文")
+    # 交办 in June: 乙 leads (due in September, green); 丙 co due 20 July (green) or 1 July (today)
+    t.case("E3", "B", "C", on=d(6, 20)); t.opinion("E3", "C", d(6, 25))  # early opinion: due, and in time
+    t.case("E4", "B", "C", on=d(6, 20))
+    t.case("E5", "B", "C", on=d(6, 1))
+    # open leads due today (1 July) and on 10 July: yellow, not yet due
+    t.case("E6", "A", on=d(4, 1))
+    t.case("E8", ("A", "B"), on=d(4, 10))
+    f = Filter(as_of=AS_OF)
+
+    # lead parts: E1, E2 ×2, E7 ×2, E3, E4, E5, E6, E8 ×2 = 11; co parts E1 ×2, E3, E4, E5 = 5
+    assert handled(f) == Handled(lead=11, co=5)
+    # replied: the five parts of E1, E2, E7, each due; E6 due today is not past due; E1 on its day is in time
+    assert reply_rate(f) == Rate(5, 5, Decimal("1.0000"))
+    assert on_time_rate(f) == Rate(5, 5, Decimal("1.0000"))
+    # co due: E1's two (one on its day) and E3's early one; E4's (20 July) and E5's (today) not yet
+    assert co_timely_rate(f) == Rate(3, 3, Decimal("1.0000"))
+    # adopted parts E1, E2 ×2 of the 5 replies (E7's 回头看 does not change its reply's class)
+    assert adoption_rate(f) == Rate(3, 5, Decimal("0.6000"))
+    # 见面 and 沟通 count cases: E2 once, of 8 cases with a lead part
+    assert meeting_rate(f) == Rate(1, 8, Decimal("0.1250")) and contact_rate(f) == Rate(1, 8, Decimal("0.1250"))
+    # replied cases E1, E2, E7: published E7 (two replies, one case); withheld E1 and E2 (two parts)
+    figures = disclosure_figures(f)
+    assert (figures.published, figures.withheld, figures.reasons) == (
+        Rate(1, 3, Decimal("0.3333")), 2, [("涉及国家秘密", 2)])
+    assert follow_up_conversions(f) == Rate(1, 1, Decimal("1.0000"))  # E7, once
+    # open parts: green E3乙 E4乙 E4丙 E5乙; yellow E5丙 and E6 (due today), E8 ×2 (10 July); none red
+    assert traffic_lights(f) == Lights(green=4, yellow=4, red=0) and overdue_count(f) == 0
+
+    # 交办 in June: E3, E4, E5 only
+    june = Filter(start=d(6, 1), end=d(6, 30), as_of=AS_OF)
+    assert traffic_lights(june) == Lights(green=4, yellow=1, red=0)
+    assert handled(june) == Handled(lead=3, co=3)
+    # the same filter over the replies: E1 only — withheld, not published; E7's 回头看 belongs to its May replies
+    figures = disclosure_figures(june)
+    assert (figures.published, figures.withheld, figures.reasons) == (
+        Rate(0, 1, Decimal("0")), 1, [("涉及国家秘密", 1)])
+    assert follow_up_conversions(june) == Rate(0, 0, None)
+    assert disclosure_figures(Filter(start=d(6, 3), end=d(6, 3), as_of=AS_OF)).withheld == 1  # the end day counts
+    # replied in May: E2 and E7
+    may = Filter(start=d(5, 1), end=d(5, 31), as_of=AS_OF)
+    figures = disclosure_figures(may)
+    assert (figures.published, figures.withheld) == (Rate(1, 2, Decimal("0.5000")), 1)
+    assert follow_up_conversions(may) == Rate(1, 1, Decimal("1.0000"))
+    # per unit: 丙's four co parts, 甲's and 乙's one each on E1
+    table = {row.unit_id: row.figures for row in unit_table(f)}
+    assert (table[a].handled, table[b].handled, table[c].handled) == (Handled(5, 0), Handled(6, 1), Handled(0, 4))
+    assert table[b].lights == Lights(green=3, yellow=1, red=0)  # E3 E4 E5 green, E8 yellow
+    assert table[c].lights == Lights(green=1, yellow=1, red=0)  # E4 green, E5 yellow
