@@ -151,3 +151,62 @@ def test_register_follows_the_rule_book(make, db, frozen_clock):
             assert refused.value.decision.code == "role"
             assert not db.session.scalar(select(func.count()).select_from(Event).where(
                 Event.payload["number"].as_integer() == 1000 + number))
+
+
+def test_a_refusal_says_who_may_or_what_happened_in_the_clerks_words(make, db, frozen_clock):
+    """The reasons a clerk reads, written out by hand: who may take the action (a role, the case's
+    proposer, a unit of the case, the part's own unit, the kind of part), or the state it is in and
+    who put it there and when."""
+    from caseflow.workflow import engine
+
+    frozen_clock(START)
+    w = World(make, db, body=BODY)
+    case = w.accepted()
+    lead, co = w.lead_of(case), w.co_of(case)
+
+    def reason(actor, name, **rows) -> tuple[str, str]:
+        decision = engine.allowed(actor, name, case=rows.pop("on", case), **rows)
+        assert not decision and decision.field is None
+        return decision.code, decision.reason
+
+    assert reason(None, "key_case") == ("login", "请先登录。")
+    assert reason(w["lead_handler"], "key_case") == ("role", "只有督查科可以重点督办。")
+    assert reason(w["supervisor"], "give_feedback") == ("role", "只有代表/委员、督查科可以提交评价。")
+    assert reason(w["dispatcher"], "start") == ("role", "“主办单位均已签收，开始办理”由系统自动执行。")
+    assert reason(w["other_handler"], "contact", assignment=lead) == ("relation", f"只有{w.lead.name}可以记录沟通。")  # the part's unit
+    assert reason(w["co_handler"], "contact", assignment=co) == ("relation", "只有主办、分办单位可以记录沟通。")
+    assert reason(w["co_handler"], "follow_up") == ("relation", "只有本件的主办单位可以回头看。")
+    assert reason(w["other_handler"], "add_files") == ("relation", "只有本件的承办单位可以上传附件。")
+    other_case = make.case(session=w.session, lead_proposer=w["other_proposer"].proposer)
+    assert reason(w["proposer"], "give_feedback", on=other_case) == ("relation", "只有本件的提出人可以提交评价。")
+    signed_by = w["lead_handler"].name
+    assert reason(w["lead_handler"], "accept", assignment=lead) == ("state",
+        f"当前状态为“办理中”（{signed_by}于 2025-03-03 10:00 签收），不能签收。")
+    # the case moved on when the last lead unit signed: the 签收 was theirs
+    assert reason(w["dispatcher"], "close") == ("state",
+        f"当前状态为“办理中”（{signed_by}于 2025-03-03 10:00 主办单位均已签收，开始办理），不能办结。")
+    # a required field left empty or blank: its message, next to it
+    for missing, fields in (("kind", {"kind": None, "contacted_on": START, "note": "见面"}),
+                            ("note", {"kind": "meeting", "contacted_on": START, "note": "  "}),
+                            ("contacted_on", {"kind": "meeting", "note": "见面"})):
+        decision = engine.allowed(w["lead_handler"], "contact", case=case, assignment=lead, fields=fields)
+        assert (decision.ok, decision.code, decision.field, decision.reason) == (
+            False, "required", missing, {"kind": "请选择沟通方式。", "note": "请填写内容。",
+                                         "contacted_on": "请填写沟通日期。"}[missing])
+    decision = engine.allowed(w["dispatcher"], "assign", case=w.registered(), fields={"units": []})
+    assert (decision.code, decision.field, decision.reason) == ("required", "units", "请至少选择一个承办单位。")
+    assert engine.allowed(w["lead_handler"], "contact", case=case, assignment=lead,
+                          fields={"kind": "meeting", "contacted_on": START, "note": "见面"})
+
+
+def test_each_kind_of_refusal_is_its_error_with_its_field():
+    """Who → 403, when → 409, what was typed → 400 next to its field (the pages and the API map
+    these to their answers)."""
+    from caseflow.errors import Conflict, PermissionDenied, ValidationError
+    from caseflow.workflow.engine import Decision
+
+    for code, kind in (("login", PermissionDenied), ("role", PermissionDenied), ("relation", PermissionDenied),
+                       ("state", Conflict), ("required", ValidationError), ("guard", ValidationError)):
+        error = Decision(False, "理由", code, "note").error()
+        assert type(error) is kind and error.message == "理由" and error.decision.code == code, code
+        assert getattr(error, "field", None) == ("note" if kind is ValidationError else None), code
