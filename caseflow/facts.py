@@ -4,8 +4,8 @@ the source rows (replies, co-opinions, feedback, contacts, disclosures, follow-u
 One definition serves both ways of writing them: :func:`source` is the SQL that computes the rows,
 run for the cases a transaction touched (every Event the engine writes marks its case, unless its
 action says ``counted: false`` in the rule book, and ``services.base.transaction`` refreshes the
-marked cases before it commits), or for every case
-(``flask stats rebuild``). ``--check`` compares the stored rows with a fresh computation.
+marked cases before it commits), or for every case (``flask stats rebuild``). ``--check``
+compares the stored rows with a fresh computation.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Date, Delete, Insert, Integer, Select, and_, bindparam, case, cast, delete, exists, func, insert, select, text, true,
+    Date, Delete, Insert, Integer, Select, and_, bindparam, case, cast, delete, exists, func, insert, select, text,
+    true,
 )
 from sqlalchemy.orm import aliased
 

@@ -4,8 +4,8 @@ For each case, the rows that ``cases.register_case`` followed by ``cases.assign_
 case, its 联名, its assignments with due dates from the working-day calendar, the 登记 and 交办
 events, the reminders, the statistics' facts — asked of the rule book the same way, but written a
 chunk of cases at a time, one statement a table (COPY on PostgreSQL): through the ORM, one case
-after the other, 10,000 cases took a minute. ``tests/service/test_cases_batch.py`` writes a file's cases both ways into two
-databases and compares every table.
+after the other, 10,000 cases took a minute. ``tests/service/test_cases_batch.py`` writes a file's
+cases both ways into two databases and compares every table.
 
 The caller checks the rows first (``importer.plan`` does: numbers free, units active, due dates
 after the 交办 date) and runs this inside its transaction.

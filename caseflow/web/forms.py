@@ -123,9 +123,10 @@ def upload(label, multiple: bool = False, only_pdf: bool = False) -> FileField:
     """A file input that says its limits, and (with script) refuses a too large file at once."""
     limit = MAX_ATTACHMENT_BYTES // 1024 // 1024
     kinds = "PDF" if only_pdf else LazyString(join, ALLOWED_KINDS)
-    return (MultipleFileField if multiple else FileField)(label, description=_l("%(kinds)s，每个文件不超过 %(mb)s MB", kinds=kinds, mb=limit),
-                     render_kw={"multiple": multiple, "data-max-bytes": MAX_ATTACHMENT_BYTES,
-                                "data-too-big": _l("以下文件超过 %(mb)s MB，请压缩或拆分后再上传：", mb=limit)})
+    field = MultipleFileField if multiple else FileField
+    return field(label, description=_l("%(kinds)s，每个文件不超过 %(mb)s MB", kinds=kinds, mb=limit),
+                 render_kw={"multiple": multiple, "data-max-bytes": MAX_ATTACHMENT_BYTES,
+                            "data-too-big": _l("以下文件超过 %(mb)s MB，请压缩或拆分后再上传：", mb=limit)})
 
 
 class VersionedForm(FlaskForm):

@@ -9,11 +9,12 @@ from caseflow.workflow.guards import GUARDS
 
 RELATIONS = ("own_unit", "lead_unit", "case_unit")
 TARGETS = spec.MACHINES  # an action acts on a case, an assignment or a disclosure
-ACTION_KEYS = {"name", "label", "acts_on", "roles", "relation", "assignment_roles", "states", "to", "guards", "required",
-               "counted"}
+ACTION_KEYS = {"name", "label", "acts_on", "roles", "relation", "assignment_roles", "states", "to", "guards",
+               "required", "counted"}
 # the groups the statistics' facts (caseflow/facts.py) read: an action that moves a row into or out
 # of one changes a figure, so it cannot say `counted: false`
-COUNTED_GROUPS = {"case": ("void", "ended"), "assignment": ("gone", "done"), "disclosure": ("on_portal", "kept_private")}
+COUNTED_GROUPS = {"case": ("void", "ended"), "assignment": ("gone", "done"),
+                  "disclosure": ("on_portal", "kept_private")}
 SECTIONS = ("roles", "assignment_roles", "pages", "fields", *spec.MACHINES, "groups", "actions", "deadlines",
             "reminders")
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from caseflow import clock
-from caseflow.errors import ServiceError
+from caseflow.errors import Conflict, PermissionDenied, ServiceError, ValidationError
 from caseflow.models import Event
 from caseflow.services import assignments, cases, disclosure, feedback, handling
-from caseflow.workflow import spec
+from caseflow.workflow import engine, spec
 from tests.rulebook import ACTORS, BODY, people_actions, rows_for, target_role, when, who
 from tests.service.world import START, World
 
@@ -157,8 +157,6 @@ def test_a_refusal_says_who_may_or_what_happened_in_the_clerks_words(make, db, f
     """The reasons a clerk reads, written out by hand: who may take the action (a role, the case's
     proposer, a unit of the case, the part's own unit, the kind of part), or the state it is in and
     who put it there and when."""
-    from caseflow.workflow import engine
-
     frozen_clock(START)
     w = World(make, db, body=BODY)
     case = w.accepted()
@@ -173,7 +171,8 @@ def test_a_refusal_says_who_may_or_what_happened_in_the_clerks_words(make, db, f
     assert reason(w["lead_handler"], "key_case") == ("role", "只有督查科可以重点督办。")
     assert reason(w["supervisor"], "give_feedback") == ("role", "只有代表/委员、督查科可以提交评价。")
     assert reason(w["dispatcher"], "start") == ("role", "“主办单位均已签收，开始办理”由系统自动执行。")
-    assert reason(w["other_handler"], "contact", assignment=lead) == ("relation", f"只有{w.lead.name}可以记录沟通。")  # the part's unit
+    # the part's own unit, by its name
+    assert reason(w["other_handler"], "contact", assignment=lead) == ("relation", f"只有{w.lead.name}可以记录沟通。")
     assert reason(w["co_handler"], "contact", assignment=co) == ("relation", "只有主办、分办单位可以记录沟通。")
     assert reason(w["co_handler"], "follow_up") == ("relation", "只有本件的主办单位可以回头看。")
     assert reason(w["other_handler"], "add_files") == ("relation", "只有本件的承办单位可以上传附件。")
@@ -202,11 +201,8 @@ def test_a_refusal_says_who_may_or_what_happened_in_the_clerks_words(make, db, f
 def test_each_kind_of_refusal_is_its_error_with_its_field():
     """Who → 403, when → 409, what was typed → 400 next to its field (the pages and the API map
     these to their answers)."""
-    from caseflow.errors import Conflict, PermissionDenied, ValidationError
-    from caseflow.workflow.engine import Decision
-
     for code, kind in (("login", PermissionDenied), ("role", PermissionDenied), ("relation", PermissionDenied),
                        ("state", Conflict), ("required", ValidationError), ("guard", ValidationError)):
-        error = Decision(False, "理由", code, "note").error()
+        error = engine.Decision(False, "理由", code, "note").error()
         assert type(error) is kind and error.message == "理由" and error.decision.code == code, code
         assert getattr(error, "field", None) == ("note" if kind is ValidationError else None), code

@@ -171,8 +171,8 @@ def test_diagram_command(app, tmp_path):
     ("close", "to: {assignment: closed}", "action 'close' moves a assignment but acts on a case"),
     ("close", "states: {case: [evaluated], moon: [full]}", "action 'close' lists no states for 'moon'"),
     ("close", "states: {case: [sleeping]}", "action 'close' uses unknown state 'sleeping'"),
-    ("close", "counted: false",
-     "action 'close' moves a case from 'evaluated' to 'closed', which the statistics count: it cannot be counted: false"),
+    ("close", "counted: false", "action 'close' moves a case from 'evaluated' to 'closed', which the statistics "
+                                "count: it cannot be counted: false"),
     ("approve_return", "counted: false", "action 'approve_return' moves a assignment from 'return_requested' to "
                                          "'returned', which the statistics count: it cannot be counted: false"),
     ("publish", "counted: false", "action 'publish' moves a disclosure from 'pending' to 'published', which the "
